@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Installs and starts Docker and Podman on a fresh Debian 12 machine, then builds
+# the busybox fixture image on both. Idempotent: a second run only checks.
+# Facts behind each step: ../shared/ENGINE.md (ulimits, sockets, no registry).
+#
+# Env: BERTH_LOG_DIR (default /var/log/berth), BERTH_PODMAN_SOCKET
+# (default /run/podman/podman.sock), BERTH_ENGINES (default "docker podman").
+set -euo pipefail
+
+LOG_DIR=${BERTH_LOG_DIR:-/var/log/berth}
+DOCKER_SOCKET=/var/run/docker.sock
+PODMAN_SOCKET=${BERTH_PODMAN_SOCKET:-/run/podman/podman.sock}
+ENGINES=${BERTH_ENGINES:-docker podman}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$HERE")
+FIXTURE_IMAGE=berth-fixture:busybox
+CONTAINERS_CONF=/etc/containers/containers.conf
+
+say() { printf 'bootstrap: %s\n' "$*"; }
+die() { printf 'bootstrap: error: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (it installs packages and starts dockerd). Run: sudo $0"
+command -v apt-get >/dev/null || die "apt-get not found: this script targets Debian 12. Install docker.io, podman, catatonit and busybox-static yourself, then re-run."
+
+want_pkgs=()
+need_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed' || want_pkgs+=("$1"); }
+for p in docker.io podman catatonit busybox-static tini; do need_pkg "$p"; done
+if [ ${#want_pkgs[@]} -gt 0 ]; then
+  say "installing ${want_pkgs[*]} (apt)"
+  apt-get update -qq || die "apt-get update failed: check that Debian's package mirror is reachable"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${want_pkgs[@]}" >"/tmp/berth-apt.log" 2>&1 \
+    || { tail -20 /tmp/berth-apt.log >&2; die "apt-get install failed (full log: /tmp/berth-apt.log)"; }
+else
+  say "packages present: docker.io podman catatonit busybox-static tini"
+fi
+
+mkdir -p "$LOG_DIR" /etc/containers "$(dirname "$PODMAN_SOCKET")"
+
+# Podman's default ulimits exceed this machine's hard limits; its default init path
+# is not where Debian's catatonit lives.
+conf_body='# written by berth scripts/bootstrap-engines.sh
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=20000:20000"]
+init_path = "/usr/bin/catatonit"
+'
+if [ ! -f "$CONTAINERS_CONF" ] || [ "$(cat "$CONTAINERS_CONF")" != "$(printf '%s' "$conf_body")" ]; then
+  if [ -f "$CONTAINERS_CONF" ] && ! grep -q 'written by berth' "$CONTAINERS_CONF"; then
+    cp "$CONTAINERS_CONF" "$CONTAINERS_CONF.before-berth"
+    say "saved the existing $CONTAINERS_CONF to $CONTAINERS_CONF.before-berth"
+  fi
+  printf '%s' "$conf_body" > "$CONTAINERS_CONF"
+  say "wrote $CONTAINERS_CONF (ulimits, init path)"
+fi
+
+ping_socket() { curl -sf --max-time 2 --unix-socket "$1" http://d/_ping 2>/dev/null | grep -q OK; }
+
+wait_for() { # socket seconds name log
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do
+    ping_socket "$1" && return 0
+    sleep 0.1
+  done
+  tail -20 "$4" >&2 || true
+  die "$3 did not answer on $1 within $2 s (log: $4)"
+}
+
+start_docker() {
+  if ping_socket "$DOCKER_SOCKET"; then say "docker answers on $DOCKER_SOCKET"; return; fi
+  say "starting dockerd (log: $LOG_DIR/dockerd.log)"
+  setsid nohup dockerd >"$LOG_DIR/dockerd.log" 2>&1 < /dev/null &
+  wait_for "$DOCKER_SOCKET" 60 dockerd "$LOG_DIR/dockerd.log"
+  say "docker is up"
+}
+
+start_podman() {
+  if ping_socket "$PODMAN_SOCKET"; then say "podman answers on $PODMAN_SOCKET"; return; fi
+  rm -f "$PODMAN_SOCKET"
+  say "starting podman system service (log: $LOG_DIR/podman.log)"
+  setsid nohup podman system service --time=0 "unix://$PODMAN_SOCKET" >"$LOG_DIR/podman.log" 2>&1 < /dev/null &
+  wait_for "$PODMAN_SOCKET" 60 "podman system service" "$LOG_DIR/podman.log"
+  say "podman is up"
+}
+
+# The fixture: busybox on scratch, ~1 MB, with /tmp and /workspace.
+build_fixture() { # cli
+  local cli=$1 ctx hash have
+  hash=$( (cat "$ROOT/test/fixtures/busybox/Dockerfile"; sha256sum /bin/busybox) | sha256sum | cut -c1-16)
+  have=$($cli image inspect --format '{{ index .Config.Labels "berth.fixture.hash" }}' "$FIXTURE_IMAGE" 2>/dev/null || true)
+  if [ "$have" = "$hash" ]; then say "$cli: $FIXTURE_IMAGE is current"; return; fi
+  ctx=$(mktemp -d)
+  cp "$ROOT/test/fixtures/busybox/Dockerfile" "$ctx/Dockerfile"
+  cp /bin/busybox "$ctx/busybox"
+  say "$cli: building $FIXTURE_IMAGE"
+  $cli build -q --label "berth.fixture.hash=$hash" -t "$FIXTURE_IMAGE" "$ctx" >"$LOG_DIR/fixture-$cli.log" 2>&1 \
+    || { rm -rf "$ctx"; tail -20 "$LOG_DIR/fixture-$cli.log" >&2; die "$cli build of the fixture failed"; }
+  rm -rf "$ctx"
+}
+
+for e in $ENGINES; do
+  case $e in
+    docker) start_docker; DOCKER_HOST="unix://$DOCKER_SOCKET" build_fixture docker ;;
+    podman) start_podman; build_fixture podman ;;
+    *) die "unknown engine '$e' in BERTH_ENGINES (use docker, podman)" ;;
+  esac
+done
+say "engines ready: $ENGINES"

@@ -1,0 +1,16 @@
+/** Labels berth puts on every object it creates. */
+export const LABELS = {
+  /** `"true"` on everything berth manages. */
+  managed: 'berth.managed',
+  /** The berth instance (daemon or in-process client) that owns the object. */
+  instance: 'berth.instance',
+  /** The session a container belongs to. */
+  session: 'berth.session',
+} as const;
+
+/** The default instance id when none is configured. */
+export const DEFAULT_INSTANCE = 'default';
+
+export function ownershipLabels(instance: string): Record<string, string> {
+  return { [LABELS.managed]: 'true', [LABELS.instance]: instance };
+}

@@ -1,0 +1,257 @@
+import { Readable, type Duplex } from 'node:stream';
+import type Docker from 'dockerode';
+import { BerthError } from '../common/errors.js';
+import { silentLogger, type Logger } from '../common/logger.js';
+import { signalled } from './connect.js';
+import { detectEngine, type DetectOptions, type DetectResult } from './detect.js';
+import { engineStatus, translateEngineError } from './errors.js';
+import type { EngineInfo } from './types.js';
+
+export type CreateOptions = Docker.ContainerCreateOptions;
+export type InspectInfo = Docker.ContainerInspectInfo;
+export type ContainerSummary = Docker.ContainerInfo;
+
+export interface ExecCreateOptions {
+  cmd: string[];
+  env?: string[];
+  workdir?: string;
+  user?: string;
+  stdin: boolean;
+  tty: boolean;
+}
+
+export interface ExecState {
+  running: boolean;
+  exitCode: number | null;
+  /** The exec's process id on the engine's host (0 when unknown). */
+  pid: number;
+}
+
+export interface LogsRequest {
+  follow: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  /** Lines from the end; default all. */
+  tail?: number;
+  /** Unix seconds. */
+  since?: number;
+  timestamps?: boolean;
+}
+
+export interface EventsRequest {
+  /** Label filters, `key=value`. */
+  labels?: string[];
+  /** Unix seconds. */
+  since?: number;
+}
+
+export interface EngineConnectOptions extends DetectOptions {
+  logger?: Logger;
+}
+
+/**
+ * The one boundary to the container engine. Every dockerode call in berth goes
+ * through here; callers get typed results and BerthErrors.
+ */
+export class Engine {
+  readonly info: EngineInfo;
+  readonly tried: DetectResult['tried'];
+  private readonly docker: Docker;
+  private readonly log: Logger;
+
+  private constructor(detected: DetectResult, log: Logger) {
+    this.info = detected.info;
+    this.tried = detected.tried;
+    this.docker = detected.docker;
+    this.log = log.child({ engine: detected.info.kind });
+  }
+
+  static async connect(options: EngineConnectOptions = {}): Promise<Engine> {
+    const detected = await detectEngine(options);
+    const log = options.logger ?? silentLogger();
+    log.debug({ engine: detected.info }, 'engine detected');
+    return new Engine(detected, log);
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const e = translateEngineError(err, what);
+      this.log.debug({ err: e, what }, 'engine call failed');
+      throw e;
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.call('ping', () => signalled(this.docker).ping({ abortSignal: AbortSignal.timeout(5000) }));
+  }
+
+  async createContainer(options: CreateOptions): Promise<string> {
+    try {
+      const c = await this.docker.createContainer(options);
+      return c.id;
+    } catch (err) {
+      if (engineStatus(err) === 404 && options.Image && !(await this.imageExists(options.Image))) {
+        throw new BerthError(
+          'NotFound',
+          `image "${options.Image}" not found on ${this.info.kind}; build it first (no registry is pulled from)`,
+          { details: { image: options.Image }, cause: err },
+        );
+      }
+      throw translateEngineError(err, `create container from ${options.Image ?? '?'}`);
+    }
+  }
+
+  /** Starts a container; `changed: false` when it was already running. */
+  async startContainer(id: string): Promise<{ changed: boolean }> {
+    return this.idempotent(`start container ${id}`, () => this.docker.getContainer(id).start());
+  }
+
+  /** Stops with a grace period in seconds; `changed: false` when it was not running. */
+  async stopContainer(id: string, graceSeconds: number): Promise<{ changed: boolean }> {
+    return this.idempotent(`stop container ${id}`, () => this.docker.getContainer(id).stop({ t: graceSeconds }));
+  }
+
+  async restartContainer(id: string, graceSeconds: number): Promise<void> {
+    await this.call(`restart container ${id}`, () => this.docker.getContainer(id).restart({ t: graceSeconds }));
+  }
+
+  async killContainer(id: string, signal: string): Promise<void> {
+    await this.call(`kill container ${id}`, () => this.docker.getContainer(id).kill({ signal }));
+  }
+
+  async pauseContainer(id: string): Promise<void> {
+    await this.call(`pause container ${id}`, () => this.docker.getContainer(id).pause());
+  }
+
+  async unpauseContainer(id: string): Promise<void> {
+    await this.call(`unpause container ${id}`, () => this.docker.getContainer(id).unpause());
+  }
+
+  /** Removes a container; `removed: false` when it did not exist. */
+  async removeContainer(id: string, opts: { force: boolean; volumes: boolean }): Promise<{ removed: boolean }> {
+    try {
+      await this.docker.getContainer(id).remove({ force: opts.force, v: opts.volumes });
+      return { removed: true };
+    } catch (err) {
+      if (engineStatus(err) === 404) return { removed: false };
+      throw translateEngineError(err, `remove container ${id}`);
+    }
+  }
+
+  async inspectContainer(id: string): Promise<InspectInfo> {
+    return this.call(`inspect container ${id}`, () => this.docker.getContainer(id).inspect());
+  }
+
+  /** Lists containers carrying all the given labels (`key=value` or `key`). */
+  async listContainers(labels: string[], all: boolean): Promise<ContainerSummary[]> {
+    return this.call('list containers', () =>
+      this.docker.listContainers({ all, filters: JSON.stringify({ label: labels }) }),
+    );
+  }
+
+  /** Waits until the container is not running; returns its exit code. */
+  async waitContainer(id: string): Promise<{ exitCode: number }> {
+    const r = await this.call(`wait for container ${id}`, () => this.docker.getContainer(id).wait());
+    return { exitCode: Number((r as { StatusCode?: number }).StatusCode ?? -1) };
+  }
+
+  /** The raw log stream: multiplexed (8-byte frames) unless the container has a TTY. */
+  async containerLogs(id: string, req: LogsRequest): Promise<Readable> {
+    const c = this.docker.getContainer(id);
+    const base = {
+      stdout: req.stdout,
+      stderr: req.stderr,
+      timestamps: req.timestamps ?? false,
+      ...(req.tail !== undefined ? { tail: req.tail } : {}),
+      ...(req.since !== undefined ? { since: req.since } : {}),
+    };
+    if (req.follow) {
+      return this.call(`logs of container ${id}`, async () => (await c.logs({ ...base, follow: true })) as unknown as Readable);
+    }
+    const buf = await this.call(`logs of container ${id}`, () => c.logs({ ...base, follow: false }));
+    return Readable.from([Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf))]);
+  }
+
+  private async isRunning(id: string): Promise<boolean> {
+    try {
+      return (await this.docker.getContainer(id).inspect()).State.Running;
+    } catch {
+      return true;
+    }
+  }
+
+  async imageExists(name: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(name).inspect();
+      return true;
+    } catch (err) {
+      if (engineStatus(err) === 404) return false;
+      throw translateEngineError(err, `inspect image ${name}`);
+    }
+  }
+
+  /** Creates an exec. A stopped container is `Conflict` on both engines (Podman answers 500 there). */
+  async createExec(containerId: string, o: ExecCreateOptions): Promise<string> {
+    const what = `exec in container ${containerId}`;
+    const exec = await this.call(what, () =>
+      this.docker.getContainer(containerId).exec({
+        Cmd: o.cmd,
+        AttachStdout: true,
+        AttachStderr: true,
+        AttachStdin: o.stdin,
+        Tty: o.tty,
+        ...(o.env && o.env.length ? { Env: o.env } : {}),
+        ...(o.workdir ? { WorkingDir: o.workdir } : {}),
+        ...(o.user ? { User: o.user } : {}),
+      }).catch(async (err: unknown) => {
+        if (engineStatus(err) !== 404 && !(await this.isRunning(containerId))) {
+          throw new BerthError('Conflict', `${what}: the container is not running; start it first`, { cause: err });
+        }
+        throw err;
+      }),
+    );
+    return exec.id;
+  }
+
+  /** Starts an exec and returns its stream (multiplexed unless tty). With stdin, the stream is writable. */
+  async startExec(execId: string, o: { stdin: boolean; tty: boolean }): Promise<Duplex> {
+    return this.call(`start exec ${execId}`, async () => {
+      const stream = await this.docker.getExec(execId).start({ hijack: o.stdin, stdin: o.stdin, Tty: o.tty });
+      return stream as unknown as Duplex;
+    });
+  }
+
+  async inspectExec(execId: string): Promise<ExecState> {
+    const r = await this.call(`inspect exec ${execId}`, () => this.docker.getExec(execId).inspect());
+    return { running: r.Running, exitCode: r.ExitCode ?? null, pid: r.Pid ?? 0 };
+  }
+
+  async resizeExec(execId: string, cols: number, rows: number): Promise<void> {
+    await this.call(`resize exec ${execId}`, () => this.docker.getExec(execId).resize({ w: cols, h: rows }));
+  }
+
+  /** The engine's event stream (JSON lines), filtered by labels. */
+  async events(req: EventsRequest = {}): Promise<Readable> {
+    return this.call('events', async () => {
+      const filters: Record<string, string[]> = { type: ['container'] };
+      if (req.labels?.length) filters.label = req.labels;
+      const s = await this.docker.getEvents({ filters, ...(req.since !== undefined ? { since: req.since } : {}) });
+      return s as unknown as Readable;
+    });
+  }
+
+  private async idempotent(what: string, fn: () => Promise<unknown>): Promise<{ changed: boolean }> {
+    try {
+      await fn();
+      return { changed: true };
+    } catch (err) {
+      if (engineStatus(err) === 304) return { changed: false };
+      throw translateEngineError(err, what);
+    }
+  }
+
+  /** Nothing to release today (dockerode keeps no pool we own); kept so callers can rely on it. */
+  async close(): Promise<void> {}
+}

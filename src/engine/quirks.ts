@@ -1,0 +1,38 @@
+import type { EngineKind } from './types.js';
+
+/**
+ * Docker vs Podman differences, absorbed here and nowhere else.
+ */
+
+/** Podman's compat events say `died` where Docker says `die`. */
+export function normaliseEventAction(action: string): string {
+  if (action === 'died') return 'die';
+  return action.startsWith('health_status') ? 'health_status' : action;
+}
+
+/** Docker puts the exit code in `exitCode`, Podman in `containerExitCode`. */
+export function eventExitCode(attributes: Record<string, string | undefined>): number | undefined {
+  const raw = attributes.exitCode ?? attributes.containerExitCode;
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  return Number.isInteger(n) ? n : undefined;
+}
+
+/** Podman names locally built images `localhost/NAME:TAG`; compare names without it. */
+export function canonicalImageName(name: string): string {
+  let n = name.startsWith('localhost/') ? name.slice('localhost/'.length) : name;
+  if (n.startsWith('docker.io/library/')) n = n.slice('docker.io/library/'.length);
+  const lastSegment = n.slice(n.lastIndexOf('/') + 1);
+  if (!lastSegment.includes(':') && !n.includes('@')) n += ':latest';
+  return n;
+}
+
+export function sameImage(a: string, b: string): boolean {
+  return canonicalImageName(a) === canonicalImageName(b);
+}
+
+/** Identifies the engine from `/version` (never from the socket's name). */
+export function kindFromVersion(version: { Components?: Array<{ Name?: string }> | null }): EngineKind {
+  const podman = (version.Components ?? []).some((c) => /podman/i.test(c.Name ?? ''));
+  return podman ? 'podman' : 'docker';
+}

@@ -1,0 +1,42 @@
+import { finished } from 'node:stream/promises';
+import type { Logger } from '../common/logger.js';
+import type { Engine } from '../engine/engine.js';
+import { CappedCollector } from './capped-collector.js';
+import { DEFAULT_MAX_OUTPUT_BYTES, type ExecOptions } from './exec-options.js';
+import { startExec } from './exec-stream.js';
+
+export interface ExecResult {
+  exitCode: number;
+  /** UTF-8 text of stdout, at most `maxOutputBytes` bytes of it. */
+  stdout: string;
+  stderr: string;
+  /** Bytes the process wrote to each stream, kept or not. */
+  stdoutBytes: number;
+  stderrBytes: number;
+  timedOut: boolean;
+  /** True when either stream passed `maxOutputBytes` and was cut. */
+  truncated: boolean;
+  durationMs: number;
+}
+
+/** Runs a command to completion and returns its output and exit code. */
+export async function runExec(engine: Engine, containerId: string, options: ExecOptions, log: Logger): Promise<ExecResult> {
+  const max = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  const s = await startExec(engine, containerId, options, log);
+  const out = new CappedCollector(max);
+  const err = new CappedCollector(max);
+  s.stdout.pipe(out);
+  s.stderr.pipe(err);
+  const exit = await s.exit;
+  await Promise.all([finished(out), finished(err)]);
+  return {
+    exitCode: exit.exitCode,
+    stdout: out.buffer().toString('utf8'),
+    stderr: err.buffer().toString('utf8'),
+    stdoutBytes: out.total,
+    stderrBytes: err.total,
+    timedOut: exit.timedOut,
+    truncated: out.truncated || err.truncated,
+    durationMs: exit.durationMs,
+  };
+}

@@ -1,0 +1,28 @@
+import { ContainerSpecBuilder } from './spec/builder.js';
+import type { ContainerSpec as ContainerSpecData } from './spec/container-spec.js';
+import { SECURE_DEFAULTS } from './spec/defaults.js';
+import { validateSpec } from './spec/validate.js';
+
+export { Berth, type BerthConnectOptions } from './berth.js';
+export { BerthError, ERROR_CODES, HTTP_STATUS, EXIT_STATUS, type ErrorCode, type FieldProblem } from './common/errors.js';
+export { LABELS } from './common/labels.js';
+export type { EngineInfo, EngineKind } from './engine/types.js';
+export type { Container, StopOptions, StopResult, StartResult, RemoveOptions, RemoveResult, KillOptions, WaitResult } from './lifecycle/container.js';
+export type { ContainerManager, ContainerListItem, ListContainersOptions, CreateContainerOptions } from './lifecycle/container-manager.js';
+export type { ContainerState, ContainerStatus } from './lifecycle/container-state.js';
+export type { LogsOptions, LogStreams, LogsResult } from './lifecycle/logs.js';
+export type { ExecOptions } from './exec/exec-options.js';
+export type { ExecStream, ExecExit } from './exec/exec-stream.js';
+export type { ExecResult } from './exec/run-exec.js';
+export type { PortSpec, MountSpec, HealthcheckSpec, RestartPolicySpec, LogSpec } from './spec/container-spec.js';
+export { ContainerSpecBuilder, SECURE_DEFAULTS, validateSpec };
+
+/** A container spec: plain data (the type) and its builder (the value). */
+export type ContainerSpec = ContainerSpecData;
+export const ContainerSpec = {
+  /** A fluent builder; `build()` fills hardened defaults and validates. */
+  builder: (): ContainerSpecBuilder => new ContainerSpecBuilder(),
+  /** A builder starting from an existing (partial) spec. */
+  from: (spec: Partial<ContainerSpecData>): ContainerSpecBuilder => ContainerSpecBuilder.from(spec),
+  validate: validateSpec,
+};

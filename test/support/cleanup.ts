@@ -1,0 +1,18 @@
+import { Berth } from '../../src/index.js';
+import { TEST_LABEL } from './names.js';
+
+/** Removes every container carrying this run's test label on one engine; returns how many. */
+export async function removeRunObjects(engine: 'docker' | 'podman'): Promise<number> {
+  const run = process.env.BERTH_TEST_RUN;
+  if (!run) return 0;
+  let berth: Berth;
+  try {
+    berth = await Berth.connect({ engine });
+  } catch {
+    return 0;
+  }
+  const rows = await berth.engineClient.listContainers([`${TEST_LABEL}=${run}`], true);
+  await Promise.all(rows.map((r) => berth.engineClient.removeContainer(r.Id, { force: true, volumes: true })));
+  await berth.close();
+  return rows.length;
+}

@@ -1,0 +1,29 @@
+import { randomBytes } from 'node:crypto';
+import { defineConfig } from 'vitest/config';
+
+// One id per test run, shared by workers (env is inherited) and the global teardown,
+// which removes anything a failed test left behind with this run's label.
+process.env.BERTH_TEST_RUN ??= randomBytes(4).toString('hex');
+
+const integration = (engine: 'docker' | 'podman') => ({
+  extends: true as const,
+  test: {
+    name: `integration-${engine}`,
+    include: ['test/integration/**/*.test.ts'],
+    env: { BERTH_TEST_ENGINE: engine },
+    globalSetup: ['test/support/global-setup.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 60_000,
+  },
+});
+
+export default defineConfig({
+  test: {
+    reporters: ['default'],
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      integration('docker'),
+      integration('podman'),
+    ],
+  },
+});
