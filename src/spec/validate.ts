@@ -111,8 +111,9 @@ export function problemsFromZod(error: z.ZodError): FieldProblem[] {
 /** Returns every problem in a spec, each with its field path; empty when valid. */
 export function validateSpec(spec: unknown): FieldProblem[] {
   const r = containerSpecSchema.safeParse(spec);
-  const problems = r.success ? [] : problemsFromZod(r.error);
   const s = spec as Partial<ContainerSpec> | null;
+  const swapIsDefault = s?.memorySwap !== undefined && s.memorySwap === s.memory;
+  const problems = r.success ? [] : problemsFromZod(r.error).filter((p) => !(swapIsDefault && p.path === 'memorySwap'));
   if (r.success && s?.memory !== undefined && s.memorySwap !== undefined && s.memorySwap !== -1) {
     const mem = parseSize(s.memory);
     const swap = parseSize(s.memorySwap);

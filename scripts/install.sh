@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# README command (1): install everything and bring berth up.
+# Engines (Docker + Podman) and fixture images, npm deps, the build, the `berth` command on PATH.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap-engines.sh
+bash scripts/deps.sh
+if [ "$(readlink -f "$(command -v berth 2>/dev/null || true)")" != "$(readlink -f bin/berth.js)" ]; then
+  echo "install: linking the berth command (npm link)"
+  npm link --no-audit --no-fund --loglevel=error >/dev/null
+fi
+berth info
