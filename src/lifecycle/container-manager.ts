@@ -53,6 +53,11 @@ export class ContainerManager {
     return new Container(this.engine, { id: info.Id, name: info.Name.replace(/^\//, ''), tty: info.Config.Tty }, this.log);
   }
 
+  /** A handle on a container known to exist, without asking the engine. */
+  handle(ref: { id: string; name: string; tty: boolean }): Container {
+    return new Container(this.engine, ref, this.log);
+  }
+
   /** This instance's containers. */
   async list(options: ListContainersOptions = {}): Promise<ContainerListItem[]> {
     const labels = [`${LABELS.managed}=true`, `${LABELS.instance}=${this.instance}`];

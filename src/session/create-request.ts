@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { BerthError, invalidArgument } from '../common/errors.js';
+import { ContainerSpecBuilder } from '../spec/builder.js';
+import type { ContainerSpec } from '../spec/container-spec.js';
+import { problemsFromZod } from '../spec/validate.js';
+
+/** What a caller sends to create a session. Shortcuts (`image`, `memory`, …) override the template and `spec`. */
+export interface CreateSessionRequest {
+  /** Unique among this daemon's sessions; default `s-<id>`. Letters, digits, `_ . -`. */
+  name?: string;
+  /** A template from the configuration; default `default`. */
+  template?: string;
+  image?: string;
+  /** Bytes or a size such as `512m`. */
+  memory?: string | number;
+  cpus?: number;
+  env?: Record<string, string>;
+  labels?: Record<string, string>;
+  /** Any other spec fields. */
+  spec?: Partial<ContainerSpec>;
+  /** End the session this many ms after creation. */
+  ttlMs?: number;
+  /** End the session after this many ms without exec. */
+  idleTimeoutMs?: number;
+}
+
+export const createSessionSchema = z.strictObject({
+  name: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, 'may use letters, digits, _ . - (up to 63), starting with a letter or digit').optional(),
+  template: z.string().min(1).optional(),
+  image: z.string().min(1).optional(),
+  memory: z.union([z.string(), z.number()]).optional(),
+  cpus: z.number().optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  spec: z.record(z.string(), z.unknown()).optional(),
+  ttlMs: z.number().int().positive().optional(),
+  idleTimeoutMs: z.number().int().positive().optional(),
+});
+
+/** Keeps a sandbox's main process alive when neither template nor request gives a command. */
+export const KEEP_ALIVE_CMD = ['sleep', '2147483647'];
+
+/**
+ * Validates a request and resolves template + overrides into a full spec
+ * (hardened defaults filled). Throws `InvalidArgument` with every problem, or
+ * `NotFound` for an unknown template.
+ */
+export function resolveSessionSpec(
+  input: unknown,
+  templates: Readonly<Record<string, Partial<ContainerSpec>>>,
+): { request: CreateSessionRequest; spec: ContainerSpec } {
+  const r = createSessionSchema.safeParse(input);
+  if (!r.success) throw invalidArgument(problemsFromZod(r.error), 'session request');
+  const request = r.data as CreateSessionRequest;
+  const templateName = request.template ?? 'default';
+  const template = templates[templateName];
+  if (!template) {
+    throw new BerthError('NotFound', `no template "${templateName}"; known: ${Object.keys(templates).join(', ') || 'none'}`, {
+      details: { template: templateName },
+    });
+  }
+  const merged: Partial<ContainerSpec> = {
+    ...structuredClone(template),
+    ...(request.spec as Partial<ContainerSpec> | undefined),
+    ...(request.image !== undefined ? { image: request.image } : {}),
+    ...(request.memory !== undefined ? { memory: request.memory } : {}),
+    ...(request.cpus !== undefined ? { cpus: request.cpus } : {}),
+  };
+  merged.env = { ...template.env, ...(request.spec?.env as Record<string, string> | undefined), ...request.env };
+  merged.labels = { ...template.labels, ...(request.spec?.labels as Record<string, string> | undefined), ...request.labels };
+  merged.cmd ??= KEEP_ALIVE_CMD;
+  delete merged.name;
+  if (!merged.image) throw invalidArgument([{ path: 'image', message: `is required (the template "${templateName}" has none)` }], 'session request');
+  return { request, spec: ContainerSpecBuilder.from(merged).build() };
+}

@@ -1,0 +1,96 @@
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LABELS } from '../common/labels.js';
+import type { Logger } from '../common/logger.js';
+import type { Engine } from '../engine/engine.js';
+import { eventExitCode, normaliseEventAction } from '../engine/quirks.js';
+import type { SessionManager } from './session-manager.js';
+
+interface EngineEvent {
+  Type?: string;
+  Action?: string;
+  status?: string;
+  Actor?: { ID?: string; Attributes?: Record<string, string> };
+}
+
+export interface EventsWatcherDeps {
+  engine: Engine;
+  sessions: SessionManager;
+  instance: string;
+  log: Logger;
+  /** Called after the stream is re-established (the engine may have restarted). */
+  onReconnect: () => Promise<void>;
+  /** First retry delay in ms (doubles up to 10 s); default 250. */
+  retryMs?: number;
+}
+
+/**
+ * Follows the engine's container events for this instance and moves sessions:
+ * `die` → stopped, `destroy` → lost, `oom` → recorded. When the stream ends it
+ * reconnects with backoff and asks for a reconcile.
+ */
+export class EventsWatcher {
+  private stream: Readable | undefined;
+  private closed = false;
+  private loop: Promise<void> | undefined;
+  /** Times the stream was (re)established; for tests and `info`. */
+  connections = 0;
+
+  constructor(private readonly d: EventsWatcherDeps) {}
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  private async run(): Promise<void> {
+    let delay = this.d.retryMs ?? 250;
+    while (!this.closed) {
+      try {
+        const since = Math.floor(Date.now() / 1000);
+        this.stream = await this.d.engine.events({ labels: [`${LABELS.instance}=${this.d.instance}`], since });
+        this.connections += 1;
+        if (this.connections > 1) await this.d.onReconnect();
+        delay = this.d.retryMs ?? 250;
+        const lines = createInterface({ input: this.stream, crlfDelay: Infinity });
+        for await (const line of lines) {
+          if (line.trim()) this.handle(line);
+        }
+      } catch (err) {
+        if (this.closed) break;
+        this.d.log.warn({ err: (err as Error).message }, 'engine events stream failed');
+      }
+      if (this.closed) break;
+      this.d.log.warn({ retryInMs: delay }, 'engine events stream ended; reconnecting');
+      await sleep(delay);
+      delay = Math.min(delay * 2, 10_000);
+    }
+  }
+
+  private handle(line: string): void {
+    let ev: EngineEvent;
+    try {
+      ev = JSON.parse(line) as EngineEvent;
+    } catch {
+      return;
+    }
+    const attrs = ev.Actor?.Attributes ?? {};
+    const sid = attrs[LABELS.session];
+    if (!sid) return;
+    const action = normaliseEventAction(ev.Action ?? ev.status ?? '');
+    if (action === 'die') {
+      const code = eventExitCode(attrs);
+      this.d.sessions.observe(sid, 'stopped', `container exited${code === undefined ? '' : ` with code ${code}`}`, ['running', 'paused']);
+    } else if (action === 'destroy' || action === 'remove') {
+      this.d.sessions.observe(sid, 'lost', 'its container was removed outside berth', ['running', 'paused', 'stopped']);
+    } else if (action === 'oom') {
+      this.d.log.warn({ sessionId: sid }, 'container ran out of memory');
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.stream?.destroy();
+    await this.loop?.catch(() => undefined);
+  }
+}

@@ -1,0 +1,95 @@
+import { LABELS } from '../common/labels.js';
+import type { Logger } from '../common/logger.js';
+import type { ContainerListItem, ContainerManager } from '../lifecycle/container-manager.js';
+import type { SessionRepository } from '../store/session-repository.js';
+import type { SessionManager } from './session-manager.js';
+import type { SessionState } from './session.js';
+
+export interface ReconcileDeps {
+  containers: ContainerManager;
+  repo: SessionRepository;
+  sessions: SessionManager;
+  log: Logger;
+  /** A labelled container without a live session is removed once it is older than this; default 60000 ms. */
+  orphanGraceMs?: number;
+  now?: () => number;
+}
+
+export interface ReconcileResult {
+  adopted: string[];
+  finished: string[];
+  failed: string[];
+  lost: string[];
+  stateFixed: string[];
+  orphansRemoved: string[];
+}
+
+const LIVE: SessionState[] = ['creating', 'running', 'paused', 'stopped'];
+
+function engineState(c: ContainerListItem): SessionState {
+  if (c.state === 'running') return 'running';
+  if (c.state === 'paused') return 'paused';
+  return 'stopped';
+}
+
+/**
+ * Brings the store in line with the engine, for this instance's containers only:
+ * adopts running ones, finishes or rolls back `creating` rows, marks sessions whose
+ * containers vanished `lost`, and removes orphans (labelled for this instance, no
+ * live session) once they are older than the grace period.
+ */
+export async function reconcile(d: ReconcileDeps): Promise<ReconcileResult> {
+  const now = d.now ?? Date.now;
+  const grace = d.orphanGraceMs ?? 60_000;
+  const result: ReconcileResult = { adopted: [], finished: [], failed: [], lost: [], stateFixed: [], orphansRemoved: [] };
+  const containers = await d.containers.list({ all: true });
+  const byName = new Map(containers.map((c) => [c.name, c]));
+  const live = d.repo.list({ states: LIVE, limit: 1_000_000 });
+  const liveIds = new Set(live.map((s) => s.id));
+
+  for (const s of live) {
+    const c = byName.get(s.containerName);
+    if (s.state === 'creating') {
+      if (!c) {
+        d.sessions.observe(s.id, 'failed', 'daemon stopped before the container was created', ['creating']);
+        result.failed.push(s.id);
+        continue;
+      }
+      d.repo.bindContainer(s.id, c.id);
+      try {
+        if (c.state !== 'running') await d.containers.handle({ id: c.id, name: c.name, tty: false }).start();
+        d.sessions.observe(s.id, 'running', 'creation finished after a daemon restart', ['creating']);
+        result.finished.push(s.id);
+      } catch (err) {
+        await d.containers.handle({ id: c.id, name: c.name, tty: false }).remove({ force: true }).catch(() => undefined);
+        d.sessions.observe(s.id, 'failed', `creation could not be finished: ${(err as Error).message}`, ['creating']);
+        result.failed.push(s.id);
+      }
+      continue;
+    }
+    if (!c) {
+      d.sessions.observe(s.id, 'lost', 'its container is gone', LIVE);
+      result.lost.push(s.id);
+      continue;
+    }
+    if (!s.containerId) d.repo.bindContainer(s.id, c.id);
+    const actual = engineState(c);
+    if (actual !== s.state) {
+      d.sessions.observe(s.id, actual, `engine reports ${c.state}`, LIVE);
+      result.stateFixed.push(s.id);
+    } else {
+      result.adopted.push(s.id);
+    }
+  }
+
+  for (const c of containers) {
+    const sid = c.labels[LABELS.session];
+    if (sid && liveIds.has(sid)) continue;
+    if (now() - c.created * 1000 < grace) continue;
+    await d.containers.handle({ id: c.id, name: c.name, tty: false }).remove({ force: true, volumes: true }).catch(() => undefined);
+    result.orphansRemoved.push(c.name);
+  }
+  const changed = result.finished.length + result.failed.length + result.lost.length + result.stateFixed.length + result.orphansRemoved.length;
+  d.log.info({ ...Object.fromEntries(Object.entries(result).map(([k, v]) => [k, v.length])) }, changed ? 'reconciled with changes' : 'reconciled');
+  return result;
+}

@@ -1,0 +1,54 @@
+import type { ContainerSpec } from '../spec/container-spec.js';
+
+/**
+ * `creating → running ⇄ paused / stopped → ended`; `failed` when creation did not
+ * finish, `lost` when the container vanished behind berth's back.
+ */
+export type SessionState = 'creating' | 'running' | 'paused' | 'stopped' | 'ended' | 'failed' | 'lost';
+
+export const SESSION_STATES: readonly SessionState[] = ['creating', 'running', 'paused', 'stopped', 'ended', 'failed', 'lost'];
+
+/** States after which nothing more happens to a session. */
+export const TERMINAL_STATES: ReadonlySet<SessionState> = new Set(['ended', 'failed', 'lost']);
+
+/** A session as the API returns it. Times are ISO strings. */
+export interface Session {
+  id: string;
+  name: string;
+  state: SessionState;
+  template?: string;
+  spec: ContainerSpec;
+  labels: Record<string, string>;
+  engine: string;
+  containerName: string;
+  containerId?: string;
+  /** ms from creation after which the session is ended; absent: none. */
+  ttlMs?: number;
+  /** ms without exec after which the session is ended; absent: none. */
+  idleTimeoutMs?: number;
+  createdAt: string;
+  lastActiveAt: string;
+  endedAt?: string;
+  endReason?: string;
+}
+
+export interface SessionEvent {
+  at: string;
+  from?: SessionState;
+  to: SessionState;
+  reason: string;
+}
+
+export interface ExecRecord {
+  at: string;
+  cmd: string[];
+  exitCode: number;
+  durationMs: number;
+  bytesOut: number;
+  timedOut: boolean;
+}
+
+/** The container name for a session: derived from its id, so a retry can never make a second one. */
+export function containerNameFor(sessionId: string): string {
+  return `berth-${sessionId}`;
+}

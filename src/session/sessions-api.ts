@@ -1,0 +1,70 @@
+import type { Readable } from 'node:stream';
+import type { ExecExit } from '../exec/exec-stream.js';
+import type { ExecResult } from '../exec/run-exec.js';
+import type { CreateSessionRequest } from './create-request.js';
+import type { ExecRecord, Session, SessionEvent, SessionState } from './session.js';
+
+export interface ListSessionsRequest {
+  /** Only these states; default every state but ended/failed/lost (see `all`). */
+  state?: SessionState | SessionState[];
+  /** Include ended, failed and lost sessions; default false. */
+  all?: boolean;
+  name?: string;
+  labels?: Record<string, string>;
+  /** Default 1000. */
+  limit?: number;
+}
+
+/** Exec through a session. Unlike container exec, stdin is data (it may cross the daemon's socket). */
+export interface SessionExecOptions {
+  cmd: string[];
+  env?: Record<string, string>;
+  workdir?: string;
+  user?: string;
+  stdin?: string | Buffer;
+  /** Default: none. */
+  timeoutMs?: number;
+  /** Bytes kept of each stream; default 32 MiB. */
+  maxOutputBytes?: number;
+}
+
+export interface SessionExecStream {
+  stdout: Readable;
+  stderr: Readable;
+  exit: Promise<ExecExit>;
+}
+
+export interface SessionLogsOptions {
+  follow?: boolean;
+  tail?: number;
+}
+
+export interface SessionLogs {
+  stdout: Readable;
+  stderr: Readable;
+  close(): void;
+}
+
+export interface StopSessionOptions {
+  /** Seconds between SIGTERM and SIGKILL; default 10. */
+  graceSeconds?: number;
+}
+
+/**
+ * Sessions, the same interface in-process (`Berth.sessions`) and through the daemon
+ * (`BerthClient.sessions`). Sessions are found by id or by name.
+ */
+export interface SessionsApi {
+  create(request: CreateSessionRequest): Promise<Session>;
+  list(request?: ListSessionsRequest): Promise<Session[]>;
+  get(idOrName: string): Promise<Session>;
+  stop(idOrName: string, options?: StopSessionOptions): Promise<Session>;
+  start(idOrName: string): Promise<Session>;
+  /** Ends the session: its container is stopped and removed; the record stays, `ended`. */
+  remove(idOrName: string): Promise<Session>;
+  exec(idOrName: string, options: SessionExecOptions): Promise<ExecResult>;
+  execStream(idOrName: string, options: SessionExecOptions): Promise<SessionExecStream>;
+  logs(idOrName: string, options?: SessionLogsOptions): Promise<SessionLogs>;
+  events(idOrName: string): Promise<SessionEvent[]>;
+  history(idOrName: string): Promise<ExecRecord[]>;
+}

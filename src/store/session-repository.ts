@@ -1,0 +1,201 @@
+import type { ContainerSpec } from '../spec/container-spec.js';
+import type { ExecRecord, Session, SessionEvent, SessionState } from '../session/session.js';
+import type { Database } from './database.js';
+
+interface SessionRow {
+  id: string;
+  name: string;
+  state: SessionState;
+  template: string | null;
+  spec: string;
+  labels: string;
+  engine: string;
+  ttl_ms: number | null;
+  idle_timeout_ms: number | null;
+  created_at: number;
+  last_active_at: number;
+  ended_at: number | null;
+  end_reason: string | null;
+  container_name: string;
+  container_id: string | null;
+}
+
+export interface NewSession {
+  id: string;
+  name: string;
+  template?: string;
+  spec: ContainerSpec;
+  labels: Record<string, string>;
+  engine: string;
+  containerName: string;
+  ttlMs?: number;
+  idleTimeoutMs?: number;
+  /** unix ms */
+  now: number;
+}
+
+export interface SessionFilter {
+  states?: SessionState[];
+  name?: string;
+  /** All of these labels must match. */
+  labels?: Record<string, string>;
+  /** Default 1000. */
+  limit?: number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function toSession(r: SessionRow): Session {
+  return {
+    id: r.id,
+    name: r.name,
+    state: r.state,
+    ...(r.template ? { template: r.template } : {}),
+    spec: JSON.parse(r.spec) as ContainerSpec,
+    labels: JSON.parse(r.labels) as Record<string, string>,
+    engine: r.engine,
+    containerName: r.container_name,
+    ...(r.container_id ? { containerId: r.container_id } : {}),
+    ...(r.ttl_ms !== null ? { ttlMs: r.ttl_ms } : {}),
+    ...(r.idle_timeout_ms !== null ? { idleTimeoutMs: r.idle_timeout_ms } : {}),
+    createdAt: iso(r.created_at),
+    lastActiveAt: iso(r.last_active_at),
+    ...(r.ended_at !== null ? { endedAt: iso(r.ended_at) } : {}),
+    ...(r.end_reason ? { endReason: r.end_reason } : {}),
+  };
+}
+
+const SELECT = `SELECT s.*, b.container_name, b.container_id FROM sessions s JOIN container_bindings b ON b.session_id = s.id`;
+
+/** Sessions, bindings, events and exec history in SQLite. Every write is one `BEGIN IMMEDIATE` transaction. */
+export class SessionRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Inserts the session (state `creating`), its binding and its first event, committed before returning. */
+  insert(s: NewSession): Session {
+    this.db
+      .transaction(() => {
+        this.db
+          .prepare(
+            `INSERT INTO sessions (id, name, state, template, spec, labels, engine, ttl_ms, idle_timeout_ms, created_at, last_active_at)
+             VALUES (?, ?, 'creating', ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(s.id, s.name, s.template ?? null, JSON.stringify(s.spec), JSON.stringify(s.labels), s.engine, s.ttlMs ?? null, s.idleTimeoutMs ?? null, s.now, s.now);
+        this.db.prepare(`INSERT INTO container_bindings (session_id, container_name, bound_at) VALUES (?, ?, ?)`).run(s.id, s.containerName, s.now);
+        this.db.prepare(`INSERT INTO session_events (session_id, at, to_state, reason) VALUES (?, ?, 'creating', 'created')`).run(s.id, s.now);
+      })
+      .immediate();
+    return this.get(s.id) as Session;
+  }
+
+  get(id: string): Session | undefined {
+    const r = this.db.prepare(`${SELECT} WHERE s.id = ?`).get(id) as SessionRow | undefined;
+    return r && toSession(r);
+  }
+
+  /** By id, or else by name. */
+  find(idOrName: string): Session | undefined {
+    const r = this.db.prepare(`${SELECT} WHERE s.id = ? OR s.name = ? ORDER BY s.id = ? DESC LIMIT 1`).get(idOrName, idOrName, idOrName) as SessionRow | undefined;
+    return r && toSession(r);
+  }
+
+  nameTaken(name: string): boolean {
+    return this.db.prepare(`SELECT 1 FROM sessions WHERE name = ?`).get(name) !== undefined;
+  }
+
+  list(filter: SessionFilter = {}): Session[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.states?.length) {
+      where.push(`s.state IN (${filter.states.map(() => '?').join(',')})`);
+      args.push(...filter.states);
+    }
+    if (filter.name) {
+      where.push('s.name = ?');
+      args.push(filter.name);
+    }
+    for (const [k, v] of Object.entries(filter.labels ?? {})) {
+      where.push(`json_extract(s.labels, ?) = ?`);
+      args.push(`$."${k.replace(/"/g, '')}"`, v);
+    }
+    const sql = `${SELECT}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY s.created_at, s.id LIMIT ?`;
+    args.push(filter.limit ?? 1000);
+    return (this.db.prepare(sql).all(...args) as SessionRow[]).map(toSession);
+  }
+
+  /**
+   * Moves a session to `to` and records why, in one transaction. With `from`, only
+   * when the session is in one of those states; returns false when it was not.
+   */
+  transition(id: string, to: SessionState, reason: string, now: number, from?: readonly SessionState[]): boolean {
+    return this.db
+      .transaction(() => {
+        const cur = this.db.prepare(`SELECT state FROM sessions WHERE id = ?`).get(id) as { state: SessionState } | undefined;
+        if (!cur || (from && !from.includes(cur.state))) return false;
+        if (cur.state === to) return true;
+        const ended = to === 'ended' || to === 'failed' || to === 'lost';
+        this.db
+          .prepare(`UPDATE sessions SET state = ?, ended_at = CASE WHEN ? THEN ? ELSE ended_at END, end_reason = CASE WHEN ? THEN ? ELSE end_reason END WHERE id = ?`)
+          .run(to, ended ? 1 : 0, now, ended ? 1 : 0, reason, id);
+        this.db.prepare(`INSERT INTO session_events (session_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)`).run(id, now, cur.state, to, reason);
+        return true;
+      })
+      .immediate();
+  }
+
+  bindContainer(id: string, containerId: string): void {
+    this.db.prepare(`UPDATE container_bindings SET container_id = ? WHERE session_id = ?`).run(containerId, id);
+  }
+
+  touch(id: string, now: number): void {
+    this.db.prepare(`UPDATE sessions SET last_active_at = ? WHERE id = ?`).run(now, id);
+  }
+
+  recordExec(id: string, rec: { cmd: string[]; exitCode: number; durationMs: number; bytesOut: number; timedOut: boolean }, now: number): void {
+    this.db
+      .transaction(() => {
+        this.db
+          .prepare(`INSERT INTO exec_history (session_id, at, cmd, exit_code, duration_ms, bytes_out, timed_out) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+          .run(id, now, JSON.stringify(rec.cmd), rec.exitCode, rec.durationMs, rec.bytesOut, rec.timedOut ? 1 : 0);
+        this.db.prepare(`UPDATE sessions SET last_active_at = ? WHERE id = ?`).run(now, id);
+      })
+      .immediate();
+  }
+
+  events(id: string): SessionEvent[] {
+    const rows = this.db.prepare(`SELECT at, from_state, to_state, reason FROM session_events WHERE session_id = ? ORDER BY id`).all(id) as Array<{
+      at: number;
+      from_state: SessionState | null;
+      to_state: SessionState;
+      reason: string;
+    }>;
+    return rows.map((r) => ({ at: iso(r.at), ...(r.from_state ? { from: r.from_state } : {}), to: r.to_state, reason: r.reason }));
+  }
+
+  execHistory(id: string, limit = 100): ExecRecord[] {
+    const rows = this.db
+      .prepare(`SELECT at, cmd, exit_code, duration_ms, bytes_out, timed_out FROM exec_history WHERE session_id = ? ORDER BY id DESC LIMIT ?`)
+      .all(id, limit) as Array<{ at: number; cmd: string; exit_code: number; duration_ms: number; bytes_out: number; timed_out: number }>;
+    return rows.map((r) => ({
+      at: iso(r.at),
+      cmd: JSON.parse(r.cmd) as string[],
+      exitCode: r.exit_code,
+      durationMs: r.duration_ms,
+      bytesOut: r.bytes_out,
+      timedOut: r.timed_out === 1,
+    }));
+  }
+
+  countByState(): Record<string, number> {
+    const rows = this.db.prepare(`SELECT state, COUNT(*) AS n FROM sessions GROUP BY state`).all() as Array<{ state: string; n: number }>;
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  }
+
+  getMeta(key: string): string | undefined {
+    return (this.db.prepare(`SELECT value FROM meta WHERE key = ?`).get(key) as { value: string } | undefined)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(key, value);
+  }
+}
