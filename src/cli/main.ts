@@ -1,8 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { BerthError, EXIT_STATUS } from '../common/errors.js';
 import { VERSION } from '../common/version.js';
+import { clientFor, type GlobalOptions } from './client-factory.js';
+import { registerSessionCommands } from './session-commands.js';
 
-/** Prints a BerthError as `error [Code]: message` and exits with the code's status. */
+/** Prints `berth: error [Code]: message` and exits with the code's status (README table). */
 function fail(err: unknown): never {
   const e = BerthError.from(err);
   process.stderr.write(`berth: error [${e.code}]: ${e.message}\n`);
@@ -13,27 +15,66 @@ const program = new Command()
   .name('berth')
   .description('Sandboxed containers on Docker or Podman')
   .version(VERSION)
-  .exitOverride();
+  .option('--socket <path>', "the daemon's socket (default BERTH_SOCKET, /run/berth/berth.sock as root)")
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+program
+  .command('daemon')
+  .description('run the berth daemon in the foreground (HTTP API on a unix socket)')
+  .option('--engine <kind>', 'auto, docker or podman (BERTH_ENGINE)')
+  .option('--engine-socket <path>', 'engine socket (BERTH_ENGINE_HOST; default: detected)')
+  .option('--data-dir <dir>', 'database and state (BERTH_DATA_DIR; /var/lib/berth as root)')
+  .option('--config <file>', 'JSON config file (BERTH_CONFIG; default <data-dir>/config.json)')
+  .option('--tcp <host:port>', 'also listen on TCP (needs --token or BERTH_TOKEN)')
+  .option('--token <token>', 'bearer token for TCP')
+  .option('--log-level <level>', 'fatal … trace (BERTH_LOG_LEVEL; default info)')
+  .action(async (o: { engine?: string; engineSocket?: string; dataDir?: string; config?: string; tcp?: string; token?: string; logLevel?: string }) => {
+    const { runDaemon } = await import('./daemon-command.js');
+    const socket = program.opts<GlobalOptions>().socket;
+    await runDaemon({ ...o, ...(socket ? { socket } : {}) } as never);
+  });
+
+program
+  .command('ping')
+  .description('check that the daemon answers')
+  .action(async () => {
+    const c = await clientFor(program.opts<GlobalOptions>());
+    await c.ping();
+    process.stdout.write('ok\n');
+  });
 
 program
   .command('info')
-  .description('detect the container engine and print what was found')
-  .option('--engine <kind>', 'auto, docker or podman', process.env.BERTH_ENGINE ?? 'auto')
+  .description("the daemon's configuration, engine and sessions (or, with no daemon, the detected engine)")
+  .option('--engine <kind>', 'with no daemon: auto, docker or podman', process.env.BERTH_ENGINE ?? 'auto')
   .option('--json', 'print JSON')
   .action(async (opts: { engine: string; json?: boolean }) => {
-    const { Berth } = await import('../berth.js');
-    const berth = await Berth.connect({ engine: opts.engine as 'auto' });
-    const e = berth.engine;
-    if (opts.json) process.stdout.write(`${JSON.stringify({ engine: e }, null, 2)}\n`);
-    else process.stdout.write(`engine: ${e.kind} ${e.version} (API ${e.apiVersion}, cgroup v${e.cgroupVersion}, ${e.os}/${e.arch})\nsocket: ${e.socketPath} (found via ${e.source})\n`);
-    await berth.close();
+    const c = await clientFor(program.opts<GlobalOptions>());
+    let info: Record<string, unknown>;
+    try {
+      info = { daemon: 'running', ...(await c.info()) };
+    } catch (err) {
+      if (!BerthError.is(err, 'DaemonUnavailable')) throw err;
+      const { Berth } = await import('../berth.js');
+      const berth = await Berth.connect({ engine: opts.engine as 'auto' });
+      info = { daemon: `not running (${c.endpoint.socketPath ?? c.endpoint.url})`, engine: berth.engine };
+      await berth.close();
+    }
+    if (opts.json) return void process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
+    const e = info.engine as { kind: string; version: string; apiVersion: string; cgroupVersion: string; socketPath: string; source: string };
+    const lines = [`daemon: ${String(info.daemon)}${info.pid ? ` (pid ${String(info.pid)}, version ${String(info.version)})` : ''}`];
+    if (info.socket) lines.push(`socket: ${String(info.socket)}`, `data dir: ${String(info.dataDir)}`, `instance: ${String(info.instance)}`);
+    lines.push(`engine: ${e.kind} ${e.version} (API ${e.apiVersion}, cgroup v${e.cgroupVersion}) at ${e.socketPath} (found via ${e.source})`);
+    if (info.sessions) lines.push(`sessions: ${JSON.stringify(info.sessions)}`);
+    process.stdout.write(`${lines.join('\n')}\n`);
   });
+
+registerSessionCommands(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof CommanderError) {
-    process.exit(err.exitCode === 0 ? 0 : EXIT_STATUS.InvalidArgument);
-  }
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : EXIT_STATUS.InvalidArgument);
   fail(err);
 }

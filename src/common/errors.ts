@@ -7,6 +7,7 @@ export const ERROR_CODES = [
   'PolicyDenied',
   'Timeout',
   'Unauthorized',
+  'DaemonUnavailable',
   'Internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -20,6 +21,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   PolicyDenied: 403,
   Timeout: 504,
   Unauthorized: 401,
+  DaemonUnavailable: 503,
   Internal: 500,
 };
 
@@ -32,6 +34,7 @@ export const EXIT_STATUS: Readonly<Record<ErrorCode, number>> = {
   PolicyDenied: 6,
   Timeout: 7,
   Unauthorized: 8,
+  DaemonUnavailable: 9,
   Internal: 1,
 };
 

@@ -1,0 +1,53 @@
+import { timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Berth } from '../berth.js';
+import { BerthError } from '../common/errors.js';
+import { randomId } from '../common/ids.js';
+import type { Logger } from '../common/logger.js';
+import { errorHandler, notFoundHandler } from './error-handler.js';
+import { sessionRoutes } from './routes/sessions.js';
+import { systemRoutes } from './routes/system.js';
+
+export interface ApiServerOptions {
+  berth: Berth;
+  log: Logger;
+  version: string;
+  info: () => unknown;
+  /** When set, every request needs `Authorization: Bearer <token>` (used for TCP). */
+  token?: string;
+  /** Max request body in bytes; default 64 MiB (exec stdin travels in the body). */
+  bodyLimit?: number;
+}
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const got = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
+  const want = Buffer.from(token);
+  return got.length === want.length && timingSafeEqual(got, want);
+}
+
+/** Builds the HTTP API (not listening yet). One per listener: the unix socket, and TCP when asked. */
+export function createApiServer(o: ApiServerOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: o.log as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: o.bodyLimit ?? 64 * 1024 * 1024,
+    genReqId: () => randomId(4),
+    forceCloseConnections: false,
+  });
+  if (o.token) {
+    const token = o.token;
+    app.addHook('onRequest', async (req) => {
+      if (!tokenMatches(req.headers.authorization, token)) {
+        throw new BerthError('Unauthorized', 'missing or wrong bearer token; send Authorization: Bearer <token>');
+      }
+    });
+  }
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  systemRoutes(app, { version: o.version, info: o.info });
+  sessionRoutes(app, o.berth);
+  return app;
+}

@@ -1,0 +1,36 @@
+import { BerthError } from '../common/errors.js';
+
+/** `K=V` list → record; `InvalidArgument` naming the flag on a bad item. */
+export function keyValues(items: string[] | undefined, flag: string): Record<string, string> | undefined {
+  if (!items?.length) return undefined;
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const i = item.indexOf('=');
+    if (i < 1) throw new BerthError('InvalidArgument', `${flag}: "${item}" is not KEY=VALUE`, { details: { problems: [{ path: flag, message: 'must be KEY=VALUE' }] } });
+    out[item.slice(0, i)] = item.slice(i + 1);
+  }
+  return out;
+}
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** A whole, non-negative number for a flag; `InvalidArgument` otherwise. */
+export function wholeNumber(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new BerthError('InvalidArgument', `${flag}: "${value}" is not a whole number`, { details: { problems: [{ path: flag, message: 'must be a whole number' }] } });
+  }
+  return n;
+}
+
+export function positiveNumber(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new BerthError('InvalidArgument', `${flag}: "${value}" is not a positive number`, { details: { problems: [{ path: flag, message: 'must be a positive number' }] } });
+  }
+  return n;
+}

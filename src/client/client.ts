@@ -1,0 +1,160 @@
+import { PassThrough } from 'node:stream';
+import { createInterface } from 'node:readline';
+import type { IncomingMessage } from 'node:http';
+import type { Frame } from '../api/frames.js';
+import { BerthError } from '../common/errors.js';
+import { defaultSocketPath } from '../common/paths.js';
+import type { ExecExit } from '../exec/exec-stream.js';
+import type { ExecResult } from '../exec/run-exec.js';
+import type { CreateSessionRequest } from '../session/create-request.js';
+import type { ExecRecord, Session, SessionEvent } from '../session/session.js';
+import type {
+  ListSessionsRequest,
+  SessionExecOptions,
+  SessionExecStream,
+  SessionLogs,
+  SessionLogsOptions,
+  SessionsApi,
+  StopSessionOptions,
+} from '../session/sessions-api.js';
+import { call, errorFrom, open, type Endpoint } from './http.js';
+
+export interface BerthClientOptions {
+  /** Default `BERTH_SOCKET`, else the daemon's default socket. */
+  socketPath?: string;
+  /** `http://host:port` for a daemon listening on TCP (then `token` is needed). */
+  url?: string;
+  token?: string;
+}
+
+const seg = (id: string) => encodeURIComponent(id);
+
+function execBody(o: SessionExecOptions): Record<string, unknown> {
+  const { stdin, ...rest } = o;
+  if (stdin === undefined) return rest;
+  return Buffer.isBuffer(stdin) ? { ...rest, stdin: stdin.toString('base64'), stdinEncoding: 'base64' } : { ...rest, stdin };
+}
+
+/** Splits an NDJSON frame response into stdout/stderr streams and a final frame. */
+function framesOf(res: IncomingMessage): { stdout: PassThrough; stderr: PassThrough; last: Promise<Frame | undefined> } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const last = (async () => {
+    let final: Frame | undefined;
+    try {
+      for await (const line of createInterface({ input: res, crlfDelay: Infinity })) {
+        if (!line) continue;
+        const f = JSON.parse(line) as Frame;
+        if ('o' in f) {
+          if (!stdout.write(Buffer.from(f.o, 'base64'))) await new Promise((r) => stdout.once('drain', r));
+        } else if ('e' in f) {
+          if (!stderr.write(Buffer.from(f.e, 'base64'))) await new Promise((r) => stderr.once('drain', r));
+        } else final = f;
+      }
+    } finally {
+      stdout.end();
+      stderr.end();
+    }
+    return final;
+  })();
+  return { stdout, stderr, last };
+}
+
+class SessionsClient implements SessionsApi {
+  constructor(private readonly ep: Endpoint) {}
+
+  create(request: CreateSessionRequest): Promise<Session> {
+    return call(this.ep, 'POST', '/v1/sessions', request);
+  }
+
+  list(r: ListSessionsRequest = {}): Promise<Session[]> {
+    const q = new URLSearchParams();
+    for (const s of r.state === undefined ? [] : Array.isArray(r.state) ? r.state : [r.state]) q.append('state', s);
+    if (r.all) q.set('all', 'true');
+    if (r.name) q.set('name', r.name);
+    for (const [k, v] of Object.entries(r.labels ?? {})) q.append('label', `${k}=${v}`);
+    if (r.limit) q.set('limit', String(r.limit));
+    const qs = q.toString();
+    return call(this.ep, 'GET', `/v1/sessions${qs ? `?${qs}` : ''}`);
+  }
+
+  get(id: string): Promise<Session> {
+    return call(this.ep, 'GET', `/v1/sessions/${seg(id)}`);
+  }
+
+  stop(id: string, options: StopSessionOptions = {}): Promise<Session> {
+    return call(this.ep, 'POST', `/v1/sessions/${seg(id)}/stop`, options);
+  }
+
+  start(id: string): Promise<Session> {
+    return call(this.ep, 'POST', `/v1/sessions/${seg(id)}/start`, {});
+  }
+
+  remove(id: string): Promise<Session> {
+    return call(this.ep, 'DELETE', `/v1/sessions/${seg(id)}`);
+  }
+
+  exec(id: string, options: SessionExecOptions): Promise<ExecResult> {
+    return call(this.ep, 'POST', `/v1/sessions/${seg(id)}/exec`, execBody(options));
+  }
+
+  async execStream(id: string, options: SessionExecOptions): Promise<SessionExecStream> {
+    const res = await open(this.ep, 'POST', `/v1/sessions/${seg(id)}/exec/stream`, execBody(options));
+    if ((res.statusCode ?? 500) >= 400) throw await errorFrom(res);
+    const { stdout, stderr, last } = framesOf(res);
+    const exit = last.then((f): ExecExit => {
+      if (f && 'exit' in f) return f.exit;
+      if (f && 'error' in f) throw new BerthError(f.error.code as never, f.error.message);
+      throw new BerthError('DaemonUnavailable', 'the daemon closed the exec stream before the command finished');
+    });
+    return { stdout, stderr, exit };
+  }
+
+  async logs(id: string, options: SessionLogsOptions = {}): Promise<SessionLogs> {
+    const q = new URLSearchParams();
+    if (options.follow) q.set('follow', 'true');
+    if (options.tail !== undefined) q.set('tail', String(options.tail));
+    const res = await open(this.ep, 'GET', `/v1/sessions/${seg(id)}/logs?${q}`);
+    if ((res.statusCode ?? 500) >= 400) throw await errorFrom(res);
+    const { stdout, stderr, last } = framesOf(res);
+    last.catch(() => undefined);
+    return { stdout, stderr, close: () => res.destroy() };
+  }
+
+  events(id: string): Promise<SessionEvent[]> {
+    return call(this.ep, 'GET', `/v1/sessions/${seg(id)}/events`);
+  }
+
+  history(id: string): Promise<ExecRecord[]> {
+    return call(this.ep, 'GET', `/v1/sessions/${seg(id)}/history`);
+  }
+}
+
+/** A client of the berth daemon. `sessions` has the same interface as `Berth.sessions` in-process. */
+export class BerthClient {
+  readonly sessions: SessionsApi;
+  readonly endpoint: Endpoint;
+
+  private constructor(ep: Endpoint) {
+    this.endpoint = ep;
+    this.sessions = new SessionsClient(ep);
+  }
+
+  /** Makes a client; nothing is sent until the first call. */
+  static connect(options: BerthClientOptions = {}): BerthClient {
+    const ep: Endpoint = options.url
+      ? { url: options.url, ...(options.token ? { token: options.token } : {}) }
+      : { socketPath: options.socketPath ?? defaultSocketPath() };
+    return new BerthClient(ep);
+  }
+
+  ping(): Promise<{ ok: boolean }> {
+    return call(this.endpoint, 'GET', '/v1/ping');
+  }
+
+  info(): Promise<Record<string, unknown>> {
+    return call(this.endpoint, 'GET', '/v1/info');
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,69 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { BerthError, ERROR_CODES, type ErrorCode } from '../common/errors.js';
+
+export interface Endpoint {
+  /** Unix socket of the daemon. */
+  socketPath?: string;
+  /** `http://host:port` for a TCP daemon. */
+  url?: string;
+  token?: string;
+}
+
+const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ECONNRESET', 'EPIPE']);
+
+function unavailable(ep: Endpoint, err: NodeJS.ErrnoException): BerthError {
+  const where = ep.socketPath ?? ep.url ?? '?';
+  return new BerthError(
+    'DaemonUnavailable',
+    `no berth daemon answers on ${where} (${err.code}); start it with \`berth daemon\` (or scripts/install.sh), or point --socket / BERTH_SOCKET at it`,
+    { details: { socket: where }, cause: err },
+  );
+}
+
+/** Opens a request to the daemon and resolves with the response (any status). */
+export function open(ep: Endpoint, method: string, path: string, body?: unknown): Promise<IncomingMessage> {
+  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  const target = ep.url ? new URL(path, ep.url) : undefined;
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        method,
+        path,
+        ...(ep.socketPath ? { socketPath: ep.socketPath } : { host: target?.hostname, port: target?.port }),
+        headers: {
+          ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
+          ...(ep.token ? { authorization: `Bearer ${ep.token}` } : {}),
+        },
+      },
+      resolve,
+    );
+    req.on('error', (err: NodeJS.ErrnoException) => reject(err.code && UNREACHABLE.has(err.code) ? unavailable(ep, err) : BerthError.from(err)));
+    req.end(payload);
+  });
+}
+
+async function readAll(res: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Turns an error response `{ code, message, details }` into the same BerthError the daemon raised. */
+export async function errorFrom(res: IncomingMessage): Promise<BerthError> {
+  const text = await readAll(res);
+  try {
+    const e = JSON.parse(text) as { code?: string; message?: string; details?: Record<string, unknown> };
+    const code = (ERROR_CODES as readonly string[]).includes(e.code ?? '') ? (e.code as ErrorCode) : 'Internal';
+    return new BerthError(code, e.message ?? `HTTP ${res.statusCode}`, { details: e.details ?? {} });
+  } catch {
+    return new BerthError('Internal', `daemon answered HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
+  }
+}
+
+/** One JSON request; resolves with the parsed body or rejects with the daemon's BerthError. */
+export async function call<T>(ep: Endpoint, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await open(ep, method, path, body);
+  if ((res.statusCode ?? 500) >= 400) throw await errorFrom(res);
+  const text = await readAll(res);
+  return (text ? JSON.parse(text) : undefined) as T;
+}

@@ -1,0 +1,100 @@
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { createApiServer } from './api/server.js';
+import { Berth } from './berth.js';
+import type { Logger } from './common/logger.js';
+import { VERSION } from './common/version.js';
+import type { DaemonConfig } from './daemon/config.js';
+import { acquireLock } from './daemon/lock.js';
+import { EventsWatcher } from './session/events-watcher.js';
+import { reconcile } from './session/reconcile.js';
+import type { ContainerSpec } from './spec/container-spec.js';
+
+export interface RunningDaemon {
+  berth: Berth;
+  config: DaemonConfig;
+  /** Stops accepting, finishes in-flight requests, closes the store. Containers keep running. */
+  close(): Promise<void>;
+}
+
+/**
+ * Wires the daemon: lock → engine + store (Berth) → reconcile → events watcher →
+ * TTL/idle sweeper → HTTP API on the unix socket (and TCP with a token when configured).
+ */
+export async function startDaemon(config: DaemonConfig, log: Logger): Promise<RunningDaemon> {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const release = acquireLock(join(config.dataDir, 'daemon.lock'));
+  const cleanups: Array<() => Promise<void> | void> = [release];
+  const cleanup = async () => {
+    for (const fn of cleanups.reverse()) await fn();
+  };
+  try {
+    const berth = await Berth.connect({
+      engine: config.engine,
+      ...(config.engineSocket ? { socketPath: config.engineSocket } : {}),
+      database: join(config.dataDir, 'berth.db'),
+      templates: config.templates as Record<string, Partial<ContainerSpec>>,
+      logger: log,
+    });
+    cleanups.push(() => berth.close());
+    const dlog = log.child({ instance: berth.instance });
+    const doReconcile = () =>
+      reconcile({ containers: berth.containers, repo: berth.repo, sessions: berth.sessions, log: dlog, orphanGraceMs: config.orphanGraceMs }).then(() => undefined);
+    await doReconcile();
+
+    const watcher = new EventsWatcher({
+      engine: berth.engineClient,
+      sessions: berth.sessions,
+      instance: berth.instance,
+      log: dlog,
+      onReconnect: () => doReconcile().catch((err: unknown) => dlog.warn({ err }, 'reconcile after reconnect failed')),
+    });
+    watcher.start();
+    cleanups.push(() => watcher.close());
+
+    const sweeper = setInterval(() => {
+      berth.sessions.sweep().catch((err: unknown) => dlog.warn({ err }, 'sweep failed'));
+    }, config.sweepIntervalMs);
+    sweeper.unref();
+    cleanups.push(() => clearInterval(sweeper));
+
+    const startedAt = new Date().toISOString();
+    const info = () => ({
+      version: VERSION,
+      pid: process.pid,
+      startedAt,
+      instance: berth.instance,
+      engine: berth.engine,
+      dataDir: config.dataDir,
+      socket: config.socket,
+      ...(config.tcp ? { tcp: config.tcp } : {}),
+      sessions: berth.repo.countByState(),
+      eventStreamConnections: watcher.connections,
+    });
+
+    const servers: FastifyInstance[] = [];
+    const unix = createApiServer({ berth, log: dlog, version: VERSION, info });
+    mkdirSync(dirname(config.socket), { recursive: true, mode: 0o755 });
+    rmSync(config.socket, { force: true });
+    await unix.listen({ path: config.socket });
+    chmodSync(config.socket, 0o600);
+    servers.push(unix);
+    cleanups.push(() => rmSync(config.socket, { force: true }));
+    if (config.tcp && config.token) {
+      const tcp = createApiServer({ berth, log: dlog, version: VERSION, info, token: config.token });
+      const [host, port] = config.tcp.split(':');
+      await tcp.listen({ host: host ?? '127.0.0.1', port: Number(port) });
+      servers.push(tcp);
+    }
+    cleanups.push(async () => {
+      await Promise.all(servers.map((s) => s.close()));
+    });
+    dlog.info({ socket: config.socket, tcp: config.tcp, engine: berth.engine.kind, dataDir: config.dataDir }, 'berth daemon listening');
+    let closing: Promise<void> | undefined;
+    return { berth, config, close: () => (closing ??= cleanup()) };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}

@@ -1,0 +1,79 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { BerthError, invalidArgument } from '../common/errors.js';
+import { defaultDataDir, defaultSocketPath } from '../common/paths.js';
+import { problemsFromZod } from '../spec/validate.js';
+
+export const daemonConfigSchema = z.strictObject({
+  /** `auto`, `docker` or `podman`. */
+  engine: z.enum(['auto', 'docker', 'podman']),
+  /** Engine socket; default: detected. */
+  engineSocket: z.string().optional(),
+  dataDir: z.string().startsWith('/', 'must be an absolute path'),
+  /** The API's unix socket (mode 0600). */
+  socket: z.string().startsWith('/', 'must be an absolute path'),
+  /** Optional TCP listener, `host:port`; needs `token`. */
+  tcp: z.string().regex(/^[^:]+:\d{1,5}$/, 'must be host:port').optional(),
+  /** Bearer token for TCP (at least 16 characters). */
+  token: z.string().min(16, 'must be at least 16 characters').optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  /** How often TTL and idle timeouts are checked, ms (default 5000). */
+  sweepIntervalMs: z.number().int().positive(),
+  /** Labelled containers without a live session are removed after this, ms (default 60000). */
+  orphanGraceMs: z.number().int().min(0),
+  /** Session templates (partial container specs) by name. */
+  templates: z.record(z.string(), z.record(z.string(), z.unknown())),
+}).refine((c) => !c.tcp || c.token, { message: 'a TCP listener needs a token', path: ['token'] });
+
+export type DaemonConfig = z.infer<typeof daemonConfigSchema>;
+
+export type DaemonFlags = Partial<Pick<DaemonConfig, 'engine' | 'engineSocket' | 'dataDir' | 'socket' | 'tcp' | 'token' | 'logLevel'>> & {
+  config?: string;
+};
+
+/**
+ * Embedded defaults ← config file (`--config`, `BERTH_CONFIG`, or `<dataDir>/config.json`)
+ * ← environment (`BERTH_ENGINE`, `BERTH_ENGINE_HOST`, `BERTH_DATA_DIR`, `BERTH_SOCKET`,
+ * `BERTH_TCP`, `BERTH_TOKEN`, `BERTH_LOG_LEVEL`) ← flags. Throws `InvalidArgument` listing every problem.
+ */
+export function loadConfig(flags: DaemonFlags = {}, env: NodeJS.ProcessEnv = process.env): DaemonConfig {
+  const defaults = {
+    engine: 'auto',
+    dataDir: defaultDataDir(env),
+    socket: defaultSocketPath(env),
+    logLevel: 'info',
+    sweepIntervalMs: 5000,
+    orphanGraceMs: 60_000,
+    templates: {},
+  };
+  const fromEnv = Object.fromEntries(
+    Object.entries({
+      engine: env.BERTH_ENGINE,
+      engineSocket: env.BERTH_ENGINE_HOST,
+      dataDir: env.BERTH_DATA_DIR,
+      socket: env.BERTH_SOCKET,
+      tcp: env.BERTH_TCP,
+      token: env.BERTH_TOKEN,
+      logLevel: env.BERTH_LOG_LEVEL,
+    }).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const { config: configPath, ...flagValues } = flags;
+  const cleanFlags = Object.fromEntries(Object.entries(flagValues).filter(([, v]) => v !== undefined));
+  const dataDir = (cleanFlags.dataDir ?? fromEnv.dataDir ?? defaults.dataDir) as string;
+  const file = configPath ?? env.BERTH_CONFIG ?? join(dataDir, 'config.json');
+  let fromFile: Record<string, unknown> = {};
+  if (existsSync(file)) {
+    try {
+      fromFile = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      throw new BerthError('InvalidArgument', `config file ${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
+    }
+  } else if (configPath) {
+    throw new BerthError('NotFound', `config file ${configPath} does not exist`);
+  }
+  const merged = { ...defaults, ...fromFile, ...fromEnv, ...cleanFlags };
+  const r = daemonConfigSchema.safeParse(merged);
+  if (!r.success) throw invalidArgument(problemsFromZod(r.error), 'daemon configuration');
+  return r.data;
+}
