@@ -32,7 +32,6 @@ export function createApiServer(o: ApiServerOptions): FastifyInstance {
     disableRequestLogging: true,
     bodyLimit: o.bodyLimit ?? 64 * 1024 * 1024,
     genReqId: () => randomId(4),
-    forceCloseConnections: false,
   });
   if (o.token) {
     const token = o.token;

@@ -1,4 +1,4 @@
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LABELS } from '../common/labels.js';
@@ -32,6 +32,7 @@ export interface EventsWatcherDeps {
  */
 export class EventsWatcher {
   private stream: Readable | undefined;
+  private lines: Interface | undefined;
   private closed = false;
   private loop: Promise<void> | undefined;
   /** Times the stream was (re)established; for tests and `info`. */
@@ -52,8 +53,9 @@ export class EventsWatcher {
         this.connections += 1;
         if (this.connections > 1) await this.d.onReconnect();
         delay = this.d.retryMs ?? 250;
-        const lines = createInterface({ input: this.stream, crlfDelay: Infinity });
-        for await (const line of lines) {
+        this.lines = createInterface({ input: this.stream, crlfDelay: Infinity });
+        this.stream.once('close', () => this.lines?.close());
+        for await (const line of this.lines) {
           if (line.trim()) this.handle(line);
         }
       } catch (err) {
@@ -90,6 +92,7 @@ export class EventsWatcher {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.lines?.close();
     this.stream?.destroy();
     await this.loop?.catch(() => undefined);
   }

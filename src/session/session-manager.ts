@@ -35,6 +35,8 @@ export interface SessionManagerDeps {
 export class SessionManager implements SessionsApi {
   private readonly d: SessionManagerDeps;
   private readonly now: () => number;
+  /** Sessions whose state a request is changing now; engine events about them are not news. */
+  private readonly changing = new Set<string>();
 
   constructor(deps: SessionManagerDeps) {
     this.d = deps;
@@ -116,10 +118,12 @@ export class SessionManager implements SessionsApi {
     const s = this.find(idOrName);
     this.assertLive(s, 'stop');
     if (s.state === 'stopped') return s;
-    const c = await this.containerOf(s);
-    if (s.state === 'paused') await c.unpause();
-    await c.stop({ graceSeconds: options.graceSeconds ?? 10 });
-    this.d.repo.transition(s.id, 'stopped', 'stopped by request', this.now(), ['running', 'paused', 'stopped']);
+    await this.changingState(s.id, async () => {
+      const c = await this.containerOf(s);
+      if (s.state === 'paused') await c.unpause();
+      await c.stop({ graceSeconds: options.graceSeconds ?? 10 });
+      this.d.repo.transition(s.id, 'stopped', 'stopped by request', this.now(), ['running', 'paused', 'stopped']);
+    });
     return this.require(s.id);
   }
 
@@ -128,10 +132,12 @@ export class SessionManager implements SessionsApi {
     this.assertLive(s, 'start');
     if (s.state === 'running') return s;
     if (s.state === 'creating') throw new BerthError('Conflict', `session ${s.name} is still being created`);
-    const c = await this.containerOf(s);
-    if (s.state === 'paused') await c.unpause();
-    else await c.start();
-    this.d.repo.transition(s.id, 'running', 'started by request', this.now(), ['stopped', 'paused']);
+    await this.changingState(s.id, async () => {
+      const c = await this.containerOf(s);
+      if (s.state === 'paused') await c.unpause();
+      else await c.start();
+      this.d.repo.transition(s.id, 'running', 'started by request', this.now(), ['stopped', 'paused']);
+    });
     return this.require(s.id);
   }
 
@@ -143,12 +149,12 @@ export class SessionManager implements SessionsApi {
   /** Stops and removes the session's container and marks it ended with `reason`. Ending an ended session is a no-op. */
   async end(s: Session, reason: string): Promise<Session> {
     if (TERMINAL_STATES.has(s.state)) return s;
-    const c = await this.containerOf(s).catch(() => undefined);
-    if (c) {
+    await this.changingState(s.id, async () => {
+      const c = await this.containerOf(s);
       await c.stop({ graceSeconds: 2 }).catch(() => undefined);
       await c.remove({ force: true, volumes: true });
-    }
-    this.d.repo.transition(s.id, 'ended', reason, this.now());
+      this.d.repo.transition(s.id, 'ended', reason, this.now());
+    });
     this.d.log.info({ sessionId: s.id, reason }, 'session ended');
     return this.require(s.id);
   }
@@ -212,7 +218,17 @@ export class SessionManager implements SessionsApi {
 
   /** Records a state change seen from the engine (events, reconcile). */
   observe(id: string, to: SessionState, reason: string, from: readonly SessionState[]): boolean {
+    if (this.changing.has(id)) return false;
     return this.d.repo.transition(id, to, reason, this.now(), from);
+  }
+
+  private async changingState(id: string, fn: () => Promise<void>): Promise<void> {
+    this.changing.add(id);
+    try {
+      await fn();
+    } finally {
+      setTimeout(() => this.changing.delete(id), 1000).unref();
+    }
   }
 
   private find(idOrName: string): Session {
