@@ -5,11 +5,13 @@ import { defineConfig } from 'vitest/config';
 // which removes anything a failed test left behind with this run's label.
 process.env.BERTH_TEST_RUN ??= randomBytes(4).toString('hex');
 
-const integration = (engine: 'docker' | 'podman') => ({
+const integration = (engine: 'docker' | 'podman', group: 'integration' | 'engine-restart' = 'integration') => ({
   extends: true as const,
   test: {
-    name: `integration-${engine}`,
-    include: ['test/integration/**/*.test.ts'],
+    name: `${group}-${engine}`,
+    include: [`test/${group}/**/*.test.ts`],
+    // The engine-restart group restarts the engines, so it runs alone, after the rest.
+    sequence: { groupOrder: group === 'engine-restart' ? (engine === 'docker' ? 1 : 2) : 0 },
     env: { BERTH_TEST_ENGINE: engine },
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 120_000,
@@ -24,6 +26,8 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       integration('docker'),
       integration('podman'),
+      integration('docker', 'engine-restart'),
+      integration('podman', 'engine-restart'),
     ],
   },
 });
