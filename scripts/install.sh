@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # README command (1): install everything and bring berth up.
-# Engines (Docker + Podman) and fixture images, npm deps, the build, the `berth` command on PATH.
+# Engines (Docker + Podman) and fixture images, npm deps, the build, the `berth` command on PATH,
+# then the daemon in the background on its default socket, answering `berth ping`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap-engines.sh
@@ -9,4 +10,5 @@ if [ "$(readlink -f "$(command -v berth 2>/dev/null || true)")" != "$(readlink -
   echo "install: linking the berth command (npm link)"
   npm link --no-audit --no-fund --loglevel=error >/dev/null
 fi
-berth info
+bash scripts/daemon.sh start
+berth ping

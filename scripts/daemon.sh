@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Starts, stops or reports the background berth daemon on its default socket.
+# Usage: scripts/daemon.sh start|stop|restart|status. Log: $BERTH_LOG_DIR/daemon.log (default /var/log/berth).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LOG_DIR=${BERTH_LOG_DIR:-/var/log/berth}
+BERTH="node bin/berth.js"
+DATA_DIR=${BERTH_DATA_DIR:-/var/lib/berth}
+LOCK="$DATA_DIR/daemon.lock"
+
+running() { $BERTH ping >/dev/null 2>&1; }
+
+start() {
+  if running; then echo "daemon: already running ($($BERTH info | head -1))"; return; fi
+  mkdir -p "$LOG_DIR"
+  echo "daemon: starting (log: $LOG_DIR/daemon.log)"
+  setsid nohup $BERTH daemon >>"$LOG_DIR/daemon.log" 2>&1 < /dev/null &
+  for _ in $(seq 1 100); do
+    running && { echo "daemon: up; $($BERTH ping)"; return; }
+    sleep 0.1
+  done
+  tail -20 "$LOG_DIR/daemon.log" >&2
+  echo "daemon: did not answer within 10 s (log: $LOG_DIR/daemon.log)" >&2
+  exit 1
+}
+
+stop() {
+  if [ ! -f "$LOCK" ]; then echo "daemon: not running"; return; fi
+  pid=$(cat "$LOCK")
+  echo "daemon: stopping pid $pid (containers keep running)"
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do [ -f "$LOCK" ] || return 0; sleep 0.1; done
+  echo "daemon: pid $pid did not stop within 10 s" >&2
+  exit 1
+}
+
+case ${1:-} in
+  start) start ;;
+  stop) stop ;;
+  restart) stop; start ;;
+  status) if running; then $BERTH info; else echo "daemon: not running"; exit 1; fi ;;
+  *) echo "usage: $0 start|stop|restart|status" >&2; exit 2 ;;
+esac
