@@ -14,3 +14,4 @@ else
 fi
 echo "deps: compiling TypeScript"
 npx --no-install tsc -p tsconfig.json
+node scripts/bundle-cli.mjs

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Berth } from '../berth.js';
 import { BerthError } from '../common/errors.js';
 import { randomId } from '../common/ids.js';
@@ -29,7 +29,7 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 export function createApiServer(o: ApiServerOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: o.log as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: o.bodyLimit ?? 64 * 1024 * 1024,
     genReqId: () => randomId(4),
   });

@@ -74,6 +74,8 @@ registerSessionCommands(program);
 
 try {
   await program.parseAsync(process.argv);
+  // Every command (the daemon too, after its shutdown) is done: don't linger on idle keep-alive sockets.
+  process.exit();
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : EXIT_STATUS.InvalidArgument);
   fail(err);

@@ -1,5 +1,4 @@
 import { PassThrough } from 'node:stream';
-import { createInterface } from 'node:readline';
 import type { IncomingMessage } from 'node:http';
 import type { Frame } from '../api/frames.js';
 import { BerthError } from '../common/errors.js';
@@ -35,6 +34,17 @@ function execBody(o: SessionExecOptions): Record<string, unknown> {
   return Buffer.isBuffer(stdin) ? { ...rest, stdin: stdin.toString('base64'), stdinEncoding: 'base64' } : { ...rest, stdin };
 }
 
+/** Non-empty lines of a byte stream (NDJSON). */
+async function* lines(source: AsyncIterable<Buffer>): AsyncGenerator<string> {
+  let rest = '';
+  for await (const chunk of source) {
+    const parts = (rest + chunk.toString('utf8')).split('\n');
+    rest = parts.pop() ?? '';
+    for (const p of parts) if (p) yield p;
+  }
+  if (rest) yield rest;
+}
+
 /** Splits an NDJSON frame response into stdout/stderr streams and a final frame. */
 function framesOf(res: IncomingMessage): { stdout: PassThrough; stderr: PassThrough; last: Promise<Frame | undefined> } {
   const stdout = new PassThrough();
@@ -42,8 +52,7 @@ function framesOf(res: IncomingMessage): { stdout: PassThrough; stderr: PassThro
   const last = (async () => {
     let final: Frame | undefined;
     try {
-      for await (const line of createInterface({ input: res, crlfDelay: Infinity })) {
-        if (!line) continue;
+      for await (const line of lines(res)) {
         const f = JSON.parse(line) as Frame;
         if ('o' in f) {
           if (!stdout.write(Buffer.from(f.o, 'base64'))) await new Promise((r) => stdout.once('drain', r));

@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { BerthError } from '../common/errors.js';
+import { packageRoot } from '../common/package-root.js';
 
 /** `migrations/` at the package root (next to `src/` and `dist/`). */
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+export const migrationsDir = (): string => join(packageRoot(), 'migrations');
 
 export interface Migration {
   version: number;
@@ -13,7 +13,7 @@ export interface Migration {
 }
 
 /** Reads `NNN-name.sql` files in version order; versions must run 1, 2, 3 … without gaps. */
-export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
+export function loadMigrations(dir: string = migrationsDir()): Migration[] {
   const files = readdirSync(dir).filter((f) => /^\d{3}-[a-z0-9-]+\.sql$/.test(f)).sort();
   return files.map((file, i) => {
     const version = Number(file.slice(0, 3));
