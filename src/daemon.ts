@@ -70,6 +70,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       socket: config.socket,
       ...(config.tcp ? { tcp: config.tcp } : {}),
       sessions: berth.repo.countByState(),
+      config: { ...config, ...(config.token ? { token: '(set)' } : {}) },
       eventStreamConnections: watcher.connections,
     });
 

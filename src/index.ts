@@ -3,7 +3,21 @@ import type { ContainerSpec as ContainerSpecData } from './spec/container-spec.j
 import { SECURE_DEFAULTS } from './spec/defaults.js';
 import { validateSpec } from './spec/validate.js';
 
-export { Berth, type BerthConnectOptions } from './berth.js';
+export { Berth, BUILTIN_TEMPLATES, type BerthConnectOptions } from './berth.js';
+export { BerthClient, type BerthClientOptions } from './client/client.js';
+export type { Session, SessionState, SessionEvent, ExecRecord } from './session/session.js';
+export type { CreateSessionRequest } from './session/create-request.js';
+export type {
+  SessionsApi,
+  ListSessionsRequest,
+  SessionExecOptions,
+  SessionExecStream,
+  SessionLogs,
+  SessionLogsOptions,
+  StopSessionOptions,
+} from './session/sessions-api.js';
+export { startDaemon, type RunningDaemon } from './daemon.js';
+export { loadConfig, type DaemonConfig } from './daemon/config.js';
 export { BerthError, ERROR_CODES, HTTP_STATUS, EXIT_STATUS, type ErrorCode, type FieldProblem } from './common/errors.js';
 export { LABELS } from './common/labels.js';
 export type { EngineInfo, EngineKind } from './engine/types.js';
