@@ -5,7 +5,10 @@ import { silentLogger, type Logger } from './common/logger.js';
 import { Engine } from './engine/engine.js';
 import type { EngineInfo, EngineKind } from './engine/types.js';
 import { ContainerManager } from './lifecycle/container-manager.js';
+import { ContainerFiles } from './files/container-files.js';
+import { SessionFiles } from './files/session-files.js';
 import { SessionManager } from './session/session-manager.js';
+import { OpMetricsRepository } from './store/op-metrics-repository.js';
 import type { ContainerSpec } from './spec/container-spec.js';
 import { openDatabase, type Database } from './store/database.js';
 import { SessionRepository } from './store/session-repository.js';
@@ -30,6 +33,8 @@ export interface BerthConnectOptions {
   instance?: string;
   /** Session templates, merged over `BUILTIN_TEMPLATES`. */
   templates?: Record<string, Partial<ContainerSpec>>;
+  /** Default timeout of session execs in ms; default 600000 (10 min). */
+  execTimeoutMs?: number;
   /** pino logger; default silent. */
   logger?: Logger;
 }
@@ -40,13 +45,23 @@ export class Berth {
   readonly instance: string;
   readonly containers: ContainerManager;
   readonly sessions: SessionManager;
+  /** The sandbox file API of sessions. */
+  readonly files: SessionFiles;
   /** The engine boundary, for managers built on top of this client. */
   readonly engineClient: Engine;
   /** The session store (repositories over one SQLite connection). */
   readonly repo: SessionRepository;
   private readonly db: Database;
 
-  private constructor(parts: { engine: Engine; db: Database; repo: SessionRepository; instance: string; templates: Record<string, Partial<ContainerSpec>>; log: Logger }) {
+  private constructor(parts: {
+    engine: Engine;
+    db: Database;
+    repo: SessionRepository;
+    instance: string;
+    templates: Record<string, Partial<ContainerSpec>>;
+    execTimeoutMs?: number;
+    log: Logger;
+  }) {
     this.engineClient = parts.engine;
     this.engine = parts.engine.info;
     this.instance = parts.instance;
@@ -54,7 +69,17 @@ export class Berth {
     this.repo = parts.repo;
     const log = parts.log.child({ instance: parts.instance });
     this.containers = new ContainerManager(parts.engine, parts.instance, log);
-    this.sessions = new SessionManager({ engine: parts.engine, containers: this.containers, repo: parts.repo, templates: parts.templates, log });
+    const containerFiles = new ContainerFiles(parts.engine, log);
+    this.sessions = new SessionManager({
+      engine: parts.engine,
+      containers: this.containers,
+      repo: parts.repo,
+      files: containerFiles,
+      templates: parts.templates,
+      log,
+      ...(parts.execTimeoutMs ? { execTimeoutMs: parts.execTimeoutMs } : {}),
+    });
+    this.files = new SessionFiles(this.sessions, containerFiles, new OpMetricsRepository(parts.db));
   }
 
   /** Detects and connects to an engine. `EngineUnavailable` says every place it tried. */
@@ -88,6 +113,7 @@ export class Berth {
       repo,
       instance: instance ?? DEFAULT_INSTANCE,
       templates: { ...BUILTIN_TEMPLATES, ...options.templates },
+      ...(options.execTimeoutMs ? { execTimeoutMs: options.execTimeoutMs } : {}),
       log,
     });
   }

@@ -6,6 +6,8 @@ export const LABELS = {
   instance: 'berth.instance',
   /** The session a container belongs to. */
   session: 'berth.session',
+  /** On a fork snapshot image: the session it was taken from. */
+  snapshotOf: 'berth.snapshot-of',
 } as const;
 
 /** The default instance id when none is configured. */

@@ -38,6 +38,15 @@ export interface LogsRequest {
   timestamps?: boolean;
 }
 
+/** What the engine's archive endpoint says of a path. `mode` carries Go's file-type bits. */
+export interface ArchiveStat {
+  name: string;
+  size: number;
+  mode: number;
+  mtime: string;
+  linkTarget: string;
+}
+
 export interface EventsRequest {
   /** Label filters, `key=value`. */
   labels?: string[];
@@ -230,6 +239,47 @@ export class Engine {
 
   async resizeExec(execId: string, cols: number, rows: number): Promise<void> {
     await this.call(`resize exec ${execId}`, () => this.docker.getExec(execId).resize({ w: cols, h: rows }));
+  }
+
+  /** Extracts a tar archive (stream or Buffer) into the container at `path` (a directory that exists). */
+  async putArchive(id: string, path: string, archive: Readable | Buffer): Promise<void> {
+    await this.call(`copy into container ${id} at ${path}`, () => this.docker.getContainer(id).putArchive(archive as never, { path }));
+  }
+
+  /** A tar stream of `path` in the container (a file, or a directory and everything under it). */
+  async getArchive(id: string, path: string): Promise<Readable> {
+    return this.call(`copy ${path} out of container ${id}`, async () => (await this.docker.getContainer(id).getArchive({ path })) as unknown as Readable);
+  }
+
+  /** Stat of a path in the container (from the archive endpoint's header); `NotFound` when missing. */
+  async statPath(id: string, path: string): Promise<ArchiveStat> {
+    const res = (await this.call(`stat ${path} in container ${id}`, () => this.docker.getContainer(id).infoArchive({ path }))) as unknown as {
+      headers: Record<string, string | undefined>;
+      resume?: () => void;
+    };
+    res.resume?.();
+    const raw = res.headers['x-docker-container-path-stat'];
+    if (!raw) throw new BerthError('Internal', `the engine gave no stat for ${path}`);
+    return JSON.parse(Buffer.from(raw, 'base64').toString('utf8')) as ArchiveStat;
+  }
+
+  /** Commits the container's filesystem to an image `repo:tag` with labels; returns the image id. */
+  async commitContainer(id: string, o: { repo: string; tag: string; labels: Record<string, string> }): Promise<string> {
+    const changes = `LABEL ${Object.entries(o.labels).map(([k, v]) => `${JSON.stringify(k)}=${JSON.stringify(v)}`).join(' ')}`;
+    const options: Record<string, unknown> = { repo: o.repo, tag: o.tag, pause: true, changes };
+    const r: unknown = await this.call(`commit container ${id}`, () => this.docker.getContainer(id).commit(options));
+    return String((r as { Id?: string; id?: string }).Id ?? (r as { id?: string }).id ?? '');
+  }
+
+  /** Removes an image; `removed: false` when it did not exist. `Conflict` while a container uses it. */
+  async removeImage(name: string): Promise<{ removed: boolean }> {
+    try {
+      await this.docker.getImage(name).remove({});
+      return { removed: true };
+    } catch (err) {
+      if (engineStatus(err) === 404) return { removed: false };
+      throw translateEngineError(err, `remove image ${name}`);
+    }
   }
 
   /** The engine's event stream (JSON lines), filtered by labels. */

@@ -22,6 +22,10 @@ export interface CreateSessionRequest {
   ttlMs?: number;
   /** End the session after this many ms without exec. */
   idleTimeoutMs?: number;
+  /** The sandbox's base dir, created on start; default `/workspace`. */
+  baseDir?: string;
+  /** Refuse file paths outside `baseDir`; default true. */
+  confine?: boolean;
 }
 
 export const createSessionSchema = z.strictObject({
@@ -35,7 +39,12 @@ export const createSessionSchema = z.strictObject({
   spec: z.record(z.string(), z.unknown()).optional(),
   ttlMs: z.number().int().positive().optional(),
   idleTimeoutMs: z.number().int().positive().optional(),
+  baseDir: z.string().regex(/^\/[^\0]*$/, 'must be an absolute path').optional(),
+  confine: z.boolean().optional(),
 });
+
+/** Default base dir of a session. */
+export const DEFAULT_BASE_DIR = '/workspace';
 
 /** Keeps a sandbox's main process alive when neither template nor request gives a command. */
 export const KEEP_ALIVE_CMD = ['sleep', '2147483647'];

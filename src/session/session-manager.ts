@@ -1,4 +1,5 @@
-import { BerthError } from '../common/errors.js';
+import { posix } from 'node:path';
+import { BerthError, invalidArgument } from '../common/errors.js';
 import { randomId } from '../common/ids.js';
 import { LABELS } from '../common/labels.js';
 import type { Logger } from '../common/logger.js';
@@ -7,9 +8,10 @@ import type { ExecResult } from '../exec/run-exec.js';
 import type { Container } from '../lifecycle/container.js';
 import type { ContainerManager } from '../lifecycle/container-manager.js';
 import type { ContainerSpec } from '../spec/container-spec.js';
-import type { SessionRepository } from '../store/session-repository.js';
-import { resolveSessionSpec, type CreateSessionRequest } from './create-request.js';
-import { containerNameFor, SESSION_STATES, TERMINAL_STATES, type ExecRecord, type Session, type SessionEvent, type SessionState } from './session.js';
+import type { ContainerFiles } from '../files/container-files.js';
+import type { NewSession, SessionRepository } from '../store/session-repository.js';
+import { DEFAULT_BASE_DIR, resolveSessionSpec, type CreateSessionRequest } from './create-request.js';
+import { containerNameFor, SESSION_STATES, TERMINAL_STATES, type ExecDefaults, type ExecRecord, type Session, type SessionEvent, type SessionState } from './session.js';
 import type {
   ListSessionsRequest,
   SessionExecOptions,
@@ -27,9 +29,23 @@ export interface SessionManagerDeps {
   /** Named partial specs; `default` is used when a request names none. */
   templates: Readonly<Record<string, Partial<ContainerSpec>>>;
   log: Logger;
+  /** File operations on containers (the base dir is created on start). */
+  files: ContainerFiles;
+  /** Default exec timeout in ms; default 600000 (10 min). */
+  execTimeoutMs?: number;
   /** unix ms; default Date.now. */
   now?: () => number;
 }
+
+export interface ForkOptions {
+  /** Name of the new session; default its id. */
+  name?: string;
+}
+
+/** Default exec timeout for sessions: 10 minutes. */
+export const DEFAULT_EXEC_TIMEOUT_MS = 600_000;
+/** Repository of fork snapshot images. */
+export const SNAPSHOT_REPO = 'berth-snapshot';
 
 /** Sessions bound to containers, with their state in the store. */
 export class SessionManager implements SessionsApi {
@@ -49,25 +65,30 @@ export class SessionManager implements SessionsApi {
    */
   async create(input: CreateSessionRequest): Promise<Session> {
     const { request, spec } = resolveSessionSpec(input, this.d.templates);
+    return this.createFrom(spec, {
+      ...(request.name ? { name: request.name } : {}),
+      ...(request.template ? { template: request.template } : {}),
+      labels: request.labels ?? {},
+      ...(request.ttlMs ? { ttlMs: request.ttlMs } : {}),
+      ...(request.idleTimeoutMs ? { idleTimeoutMs: request.idleTimeoutMs } : {}),
+      baseDir: posix.normalize(request.baseDir ?? DEFAULT_BASE_DIR),
+      confine: request.confine ?? true,
+    });
+  }
+
+  /**
+   * Write-ahead: the `creating` row is committed before the engine is asked, and the
+   * container's name comes from the session id, so a crash or retry never makes two.
+   */
+  private async createFrom(spec: ContainerSpec, meta: Omit<NewSession, 'id' | 'name' | 'spec' | 'engine' | 'containerName' | 'now'> & { name?: string }): Promise<Session> {
     const id = `s-${randomId(6)}`;
-    const name = request.name ?? id;
+    const name = meta.name ?? id;
     if (this.d.repo.nameTaken(name)) {
       throw new BerthError('Conflict', `a session named "${name}" exists; choose another name or remove it first`, { details: { name } });
     }
     const containerName = containerNameFor(id);
     try {
-      this.d.repo.insert({
-        id,
-        name,
-        ...(request.template ? { template: request.template } : {}),
-        spec,
-        labels: request.labels ?? {},
-        engine: this.d.engine.info.kind,
-        containerName,
-        ...(request.ttlMs ? { ttlMs: request.ttlMs } : {}),
-        ...(request.idleTimeoutMs ? { idleTimeoutMs: request.idleTimeoutMs } : {}),
-        now: this.now(),
-      });
+      this.d.repo.insert({ ...meta, id, name, spec, engine: this.d.engine.info.kind, containerName, now: this.now() });
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
         throw new BerthError('Conflict', `a session named "${name}" exists; choose another name`, { details: { name }, cause: err });
@@ -80,6 +101,7 @@ export class SessionManager implements SessionsApi {
       container = await this.d.containers.create({ ...spec, name: containerName }, { labels: { [LABELS.session]: id } });
       this.d.repo.bindContainer(id, container.id);
       await container.start();
+      await this.d.files.mkdirp(container.id, meta.baseDir);
       this.d.repo.transition(id, 'running', 'started', this.now(), ['creating']);
       log.info({ containerId: container.id.slice(0, 12), image: spec.image }, 'session running');
       return this.require(id);
@@ -90,6 +112,57 @@ export class SessionManager implements SessionsApi {
       log.warn({ err }, 'session creation failed');
       throw err;
     }
+  }
+
+  /**
+   * A new session from a snapshot of this one's filesystem (an engine commit), with the
+   * same spec, limits, base dir and exec defaults. The two diverge independently.
+   */
+  async fork(idOrName: string, options: ForkOptions = {}): Promise<Session> {
+    const src = this.find(idOrName);
+    this.assertLive(src, 'fork');
+    if (src.state === 'creating') throw new BerthError('Conflict', `session ${src.name} is still being created`);
+    const tag = `${src.id}-${randomId(3)}`;
+    await this.d.engine.commitContainer(src.containerId ?? src.containerName, {
+      repo: SNAPSHOT_REPO,
+      tag,
+      labels: { [LABELS.managed]: 'true', [LABELS.snapshotOf]: src.id },
+    });
+    const image = `${SNAPSHOT_REPO}:${tag}`;
+    try {
+      return await this.createFrom({ ...src.spec, image }, {
+        ...(options.name ? { name: options.name } : {}),
+        labels: src.labels,
+        ...(src.ttlMs ? { ttlMs: src.ttlMs } : {}),
+        ...(src.idleTimeoutMs ? { idleTimeoutMs: src.idleTimeoutMs } : {}),
+        baseDir: src.baseDir,
+        confine: src.confine,
+        execDefaults: src.execDefaults,
+        forkedFrom: src.id,
+        snapshotImage: image,
+      });
+    } catch (err) {
+      await this.d.engine.removeImage(image).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Sets defaults for later execs (persisted): `workdir`, and `env` merged over the current ones. */
+  async setDefaults(idOrName: string, defaults: ExecDefaults): Promise<Session> {
+    const s = this.find(idOrName);
+    this.assertLive(s, 'change');
+    const problems = [
+      ...(defaults.workdir !== undefined && !defaults.workdir.startsWith('/') ? [{ path: 'workdir', message: 'must be an absolute path' }] : []),
+      ...Object.keys(defaults.env ?? {}).filter((k) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)).map((k) => ({ path: `env.${k}`, message: 'is not a valid variable name' })),
+    ];
+    if (problems.length) throw invalidArgument(problems, 'exec defaults');
+    const next: ExecDefaults = {
+      ...s.execDefaults,
+      ...(defaults.workdir !== undefined ? { workdir: defaults.workdir } : {}),
+      ...(defaults.env ? { env: { ...s.execDefaults.env, ...defaults.env } } : {}),
+    };
+    this.d.repo.setExecDefaults(s.id, next);
+    return this.require(s.id);
   }
 
   async list(request: ListSessionsRequest = {}): Promise<Session[]> {
@@ -155,6 +228,9 @@ export class SessionManager implements SessionsApi {
       await c.remove({ force: true, volumes: true });
       this.d.repo.transition(s.id, 'ended', reason, this.now());
     });
+    if (s.snapshotImage && this.d.repo.imageUsers(s.snapshotImage, s.id) === 0) {
+      await this.d.engine.removeImage(s.snapshotImage).catch((err: unknown) => this.d.log.warn({ err, image: s.snapshotImage }, 'could not remove a snapshot image'));
+    }
     this.d.log.info({ sessionId: s.id, reason }, 'session ended');
     return this.require(s.id);
   }
@@ -163,7 +239,7 @@ export class SessionManager implements SessionsApi {
     const s = this.find(idOrName);
     this.assertRunning(s);
     const c = await this.containerOf(s);
-    const r = await c.exec(options);
+    const r = await c.exec(this.withDefaults(s, options));
     this.d.repo.recordExec(s.id, { cmd: options.cmd, exitCode: r.exitCode, durationMs: r.durationMs, bytesOut: r.stdoutBytes + r.stderrBytes, timedOut: r.timedOut }, this.now());
     return r;
   }
@@ -172,7 +248,7 @@ export class SessionManager implements SessionsApi {
     const s = this.find(idOrName);
     this.assertRunning(s);
     const c = await this.containerOf(s);
-    const stream = await c.execStream(options);
+    const stream = await c.execStream(this.withDefaults(s, options));
     let bytesOut = 0;
     stream.stdout.on('data', (d: Buffer) => (bytesOut += d.length));
     stream.stderr.on('data', (d: Buffer) => (bytesOut += d.length));
@@ -229,6 +305,25 @@ export class SessionManager implements SessionsApi {
     } finally {
       setTimeout(() => this.changing.delete(id), 1000).unref();
     }
+  }
+
+  /** Session defaults under the call's own options: env merged, workdir, the default timeout. */
+  private withDefaults(s: Session, o: SessionExecOptions): SessionExecOptions {
+    const env = { ...s.execDefaults.env, ...o.env };
+    const workdir = o.workdir ?? s.execDefaults.workdir;
+    return {
+      ...o,
+      ...(Object.keys(env).length ? { env } : {}),
+      ...(workdir ? { workdir } : {}),
+      timeoutMs: o.timeoutMs ?? this.d.execTimeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS,
+    };
+  }
+
+  /** The session's container, for the files API. `Conflict` when the session has none any more. */
+  containerFor(idOrName: string): { session: Session; containerId: string } {
+    const s = this.find(idOrName);
+    this.assertLive(s, 'use the files of');
+    return { session: s, containerId: s.containerId ?? s.containerName };
   }
 
   private find(idOrName: string): Session {

@@ -26,10 +26,25 @@ export interface Session {
   ttlMs?: number;
   /** ms without exec after which the session is ended; absent: none. */
   idleTimeoutMs?: number;
+  /** The sandbox's base dir: relative file paths resolve here; created on start. */
+  baseDir: string;
+  /** File paths outside `baseDir` are refused (PolicyDenied). */
+  confine: boolean;
+  /** Defaults for later execs (`setWorkdir`, `withEnv`). */
+  execDefaults: ExecDefaults;
+  /** The session this one was forked from. */
+  forkedFrom?: string;
+  /** The snapshot image this session runs (removed when no session uses it). */
+  snapshotImage?: string;
   createdAt: string;
   lastActiveAt: string;
   endedAt?: string;
   endReason?: string;
+}
+
+export interface ExecDefaults {
+  workdir?: string;
+  env?: Record<string, string>;
 }
 
 export interface SessionEvent {

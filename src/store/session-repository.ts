@@ -1,5 +1,5 @@
 import type { ContainerSpec } from '../spec/container-spec.js';
-import type { ExecRecord, Session, SessionEvent, SessionState } from '../session/session.js';
+import type { ExecDefaults, ExecRecord, Session, SessionEvent, SessionState } from '../session/session.js';
 import type { Database } from './database.js';
 
 interface SessionRow {
@@ -18,6 +18,11 @@ interface SessionRow {
   end_reason: string | null;
   container_name: string;
   container_id: string | null;
+  base_dir: string;
+  confine: number;
+  exec_defaults: string;
+  forked_from: string | null;
+  snapshot_image: string | null;
 }
 
 export interface NewSession {
@@ -30,6 +35,11 @@ export interface NewSession {
   containerName: string;
   ttlMs?: number;
   idleTimeoutMs?: number;
+  baseDir: string;
+  confine: boolean;
+  execDefaults?: ExecDefaults;
+  forkedFrom?: string;
+  snapshotImage?: string;
   /** unix ms */
   now: number;
 }
@@ -58,6 +68,11 @@ function toSession(r: SessionRow): Session {
     ...(r.container_id ? { containerId: r.container_id } : {}),
     ...(r.ttl_ms !== null ? { ttlMs: r.ttl_ms } : {}),
     ...(r.idle_timeout_ms !== null ? { idleTimeoutMs: r.idle_timeout_ms } : {}),
+    baseDir: r.base_dir,
+    confine: r.confine === 1,
+    execDefaults: JSON.parse(r.exec_defaults) as ExecDefaults,
+    ...(r.forked_from ? { forkedFrom: r.forked_from } : {}),
+    ...(r.snapshot_image ? { snapshotImage: r.snapshot_image } : {}),
     createdAt: iso(r.created_at),
     lastActiveAt: iso(r.last_active_at),
     ...(r.ended_at !== null ? { endedAt: iso(r.ended_at) } : {}),
@@ -77,10 +92,14 @@ export class SessionRepository {
       .transaction(() => {
         this.db
           .prepare(
-            `INSERT INTO sessions (id, name, state, template, spec, labels, engine, ttl_ms, idle_timeout_ms, created_at, last_active_at)
-             VALUES (?, ?, 'creating', ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO sessions (id, name, state, template, spec, labels, engine, ttl_ms, idle_timeout_ms, created_at, last_active_at,
+                                   base_dir, confine, exec_defaults, forked_from, snapshot_image)
+             VALUES (?, ?, 'creating', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
-          .run(s.id, s.name, s.template ?? null, JSON.stringify(s.spec), JSON.stringify(s.labels), s.engine, s.ttlMs ?? null, s.idleTimeoutMs ?? null, s.now, s.now);
+          .run(
+            s.id, s.name, s.template ?? null, JSON.stringify(s.spec), JSON.stringify(s.labels), s.engine, s.ttlMs ?? null, s.idleTimeoutMs ?? null, s.now, s.now,
+            s.baseDir, s.confine ? 1 : 0, JSON.stringify(s.execDefaults ?? {}), s.forkedFrom ?? null, s.snapshotImage ?? null,
+          );
         this.db.prepare(`INSERT INTO container_bindings (session_id, container_name, bound_at) VALUES (?, ?, ?)`).run(s.id, s.containerName, s.now);
         this.db.prepare(`INSERT INTO session_events (session_id, at, to_state, reason) VALUES (?, ?, 'creating', 'created')`).run(s.id, s.now);
       })
@@ -145,6 +164,18 @@ export class SessionRepository {
 
   bindContainer(id: string, containerId: string): void {
     this.db.prepare(`UPDATE container_bindings SET container_id = ? WHERE session_id = ?`).run(containerId, id);
+  }
+
+  setExecDefaults(id: string, defaults: ExecDefaults): void {
+    this.db.prepare(`UPDATE sessions SET exec_defaults = ? WHERE id = ?`).run(JSON.stringify(defaults), id);
+  }
+
+  /** Live (not ended/failed/lost) sessions running `image`, other than `exceptId`. */
+  imageUsers(image: string, exceptId: string): number {
+    const r = this.db
+      .prepare(`SELECT COUNT(*) AS n FROM sessions WHERE snapshot_image = ? AND id != ? AND state NOT IN ('ended', 'failed', 'lost')`)
+      .get(image, exceptId) as { n: number };
+    return r.n;
   }
 
   touch(id: string, now: number): void {

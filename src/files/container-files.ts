@@ -1,0 +1,112 @@
+import { posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import { BerthError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import type { Engine } from '../engine/engine.js';
+import { runExec } from '../exec/run-exec.js';
+import { typeFromGoMode, type FileEntry, type FileToWrite } from './file-entry.js';
+import { listArchive, packDirectories, packFiles, readFirstFile } from './tar.js';
+
+/**
+ * File operations on one container through the engine's archive endpoints (no tools
+ * needed in the image), plus `rm` through exec for deletes. Paths are absolute and
+ * already checked by the caller.
+ */
+export class ContainerFiles {
+  constructor(
+    private readonly engine: Engine,
+    private readonly log: Logger,
+  ) {}
+
+  async stat(id: string, path: string): Promise<FileEntry> {
+    const st = await this.engine.statPath(id, path);
+    const type = typeFromGoMode(st.mode);
+    return {
+      name: posix.basename(path) || '/',
+      path,
+      type,
+      size: type === 'directory' ? 0 : st.size,
+      mode: st.mode & 0o777,
+      mtime: new Date(st.mtime).toISOString(),
+      ...(st.linkTarget ? { linkTarget: st.linkTarget } : {}),
+    };
+  }
+
+  private async exists(id: string, path: string): Promise<FileEntry | undefined> {
+    try {
+      return await this.stat(id, path);
+    } catch (err) {
+      if (BerthError.is(err, 'NotFound')) return undefined;
+      throw err;
+    }
+  }
+
+  /** `mkdir -p`: creates the missing part of `dir` (mode 0755) under its deepest existing ancestor. */
+  async mkdirp(id: string, dir: string): Promise<void> {
+    const missing: string[] = [];
+    let cur = dir;
+    for (;;) {
+      const st = await this.exists(id, cur);
+      if (st) {
+        if (st.type !== 'directory') throw new BerthError('Conflict', `${cur} exists and is not a directory`, { details: { path: cur } });
+        break;
+      }
+      missing.unshift(posix.basename(cur));
+      cur = posix.dirname(cur);
+    }
+    if (!missing.length) return;
+    const names = missing.map((_, i) => `${missing.slice(0, i + 1).join('/')}/`);
+    await this.engine.putArchive(id, cur, packDirectories(names));
+  }
+
+  /** Writes every file in one tar archive, extracted at their deepest common directory (created first). */
+  async writeFiles(id: string, files: FileToWrite[]): Promise<{ files: number; bytes: number }> {
+    if (!files.length) return { files: 0, bytes: 0 };
+    let root = posix.dirname(files[0]!.path);
+    for (const f of files) while (!(posix.dirname(f.path) + '/').startsWith(root === '/' ? '/' : `${root}/`)) root = posix.dirname(root);
+    await this.mkdirp(id, root);
+    await this.engine.putArchive(id, root, packFiles(root, files));
+    const bytes = files.reduce((n, f) => n + (typeof f.content === 'string' ? Buffer.byteLength(f.content) : f.content.length), 0);
+    return { files: files.length, bytes };
+  }
+
+  async readFile(id: string, path: string, maxBytes: number): Promise<Buffer> {
+    const st = await this.stat(id, path);
+    if (st.type === 'directory') throw new BerthError('InvalidArgument', `${path} is a directory; use listDirectory or exportDirectory`, { details: { path } });
+    if (st.size > maxBytes) {
+      throw new BerthError('InvalidArgument', `${path} is ${st.size} bytes, over maxBytes ${maxBytes}; raise maxBytes or use exportDirectory`, {
+        details: { path, size: st.size, maxBytes },
+      });
+    }
+    return readFirstFile(await this.engine.getArchive(id, path), path, maxBytes);
+  }
+
+  async list(id: string, dir: string, recursive: boolean): Promise<FileEntry[]> {
+    const st = await this.stat(id, dir);
+    if (st.type !== 'directory') throw new BerthError('InvalidArgument', `${dir} is not a directory`, { details: { path: dir } });
+    return listArchive(await this.engine.getArchive(id, dir), dir, recursive);
+  }
+
+  /** Deletes a file, or a directory with `recursive`. `NotFound` when missing. Needs `rm` in the image. */
+  async remove(id: string, path: string, recursive: boolean): Promise<void> {
+    const st = await this.stat(id, path);
+    if (st.type === 'directory' && !recursive) {
+      throw new BerthError('Conflict', `${path} is a directory; pass recursive: true to delete it and everything in it`, { details: { path } });
+    }
+    const r = await runExec(this.engine, id, { cmd: ['rm', recursive ? '-rf' : '-f', '--', path], timeoutMs: 60_000 }, this.log);
+    if (r.exitCode !== 0) throw new BerthError('Internal', `rm ${path} failed (exit ${r.exitCode}): ${r.stderr.trim()}`, { details: { path } });
+  }
+
+  /** The engine's tar of `dir` (entries start with the directory's own name). */
+  async exportArchive(id: string, dir: string): Promise<Readable> {
+    const st = await this.stat(id, dir);
+    if (st.type !== 'directory') throw new BerthError('InvalidArgument', `${dir} is not a directory`, { details: { path: dir } });
+    return this.engine.getArchive(id, dir);
+  }
+
+  /** Extracts a tar stream into `dir` (created first). */
+  async importArchive(id: string, dir: string, archive: Readable): Promise<void> {
+    await this.mkdirp(id, dir);
+    await this.engine.putArchive(id, dir, archive);
+  }
+}
