@@ -5,6 +5,7 @@ import { BerthError } from '../common/errors.js';
 import { randomId } from '../common/ids.js';
 import type { Logger } from '../common/logger.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
+import { fileRoutes } from './routes/files.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { systemRoutes } from './routes/system.js';
 
@@ -48,5 +49,6 @@ export function createApiServer(o: ApiServerOptions): FastifyInstance {
   app.setNotFoundHandler(notFoundHandler);
   systemRoutes(app, { version: o.version, info: o.info });
   sessionRoutes(app, o.berth);
+  fileRoutes(app, o.berth);
   return app;
 }

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { BerthError, EXIT_STATUS } from '../common/errors.js';
 import { VERSION } from '../common/version.js';
 import { clientFor, type GlobalOptions } from './client-factory.js';
+import { registerFileCommands } from './file-commands.js';
 import { registerSessionCommands } from './session-commands.js';
 
 /** Prints `berth: error [Code]: message` and exits with the code's status (README table). */
@@ -71,6 +72,7 @@ program
   });
 
 registerSessionCommands(program);
+registerFileCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -6,7 +6,7 @@ import { defaultSocketPath } from '../common/paths.js';
 import type { ExecExit } from '../exec/exec-stream.js';
 import type { ExecResult } from '../exec/run-exec.js';
 import type { CreateSessionRequest } from '../session/create-request.js';
-import type { ExecRecord, Session, SessionEvent } from '../session/session.js';
+import type { ExecDefaults, ExecRecord, Session, SessionEvent } from '../session/session.js';
 import type {
   ListSessionsRequest,
   SessionExecOptions,
@@ -16,6 +16,8 @@ import type {
   SessionsApi,
   StopSessionOptions,
 } from '../session/sessions-api.js';
+import type { FilesApi } from '../files/files-api.js';
+import { FilesClient } from './files-client.js';
 import { call, errorFrom, open, type Endpoint } from './http.js';
 
 export interface BerthClientOptions {
@@ -130,6 +132,14 @@ class SessionsClient implements SessionsApi {
     return { stdout, stderr, close: () => res.destroy() };
   }
 
+  fork(id: string, options: { name?: string } = {}): Promise<Session> {
+    return call(this.ep, 'POST', `/v1/sessions/${seg(id)}/fork`, options);
+  }
+
+  setDefaults(id: string, defaults: ExecDefaults): Promise<Session> {
+    return call(this.ep, 'POST', `/v1/sessions/${seg(id)}/defaults`, defaults);
+  }
+
   events(id: string): Promise<SessionEvent[]> {
     return call(this.ep, 'GET', `/v1/sessions/${seg(id)}/events`);
   }
@@ -139,14 +149,19 @@ class SessionsClient implements SessionsApi {
   }
 }
 
-/** A client of the berth daemon. `sessions` has the same interface as `Berth.sessions` in-process. */
+/**
+ * A client of the berth daemon. `sessions` and `files` have the same interfaces as
+ * `Berth.sessions` and `Berth.files` in-process.
+ */
 export class BerthClient {
   readonly sessions: SessionsApi;
+  readonly files: FilesApi;
   readonly endpoint: Endpoint;
 
   private constructor(ep: Endpoint) {
     this.endpoint = ep;
     this.sessions = new SessionsClient(ep);
+    this.files = new FilesClient(ep);
   }
 
   /** Makes a client; nothing is sent until the first call. */

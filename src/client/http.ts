@@ -1,4 +1,5 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import { BerthError, ERROR_CODES, type ErrorCode } from '../common/errors.js';
 
 export interface Endpoint {
@@ -20,9 +21,18 @@ function unavailable(ep: Endpoint, err: NodeJS.ErrnoException): BerthError {
   );
 }
 
-/** Opens a request to the daemon and resolves with the response (any status). */
+export interface RawBody {
+  contentType: string;
+  data: Buffer | Readable;
+}
+
+const isRaw = (b: unknown): b is RawBody => typeof b === 'object' && b !== null && 'contentType' in b && 'data' in b;
+
+/** Opens a request to the daemon and resolves with the response (any status). A body is JSON unless raw. */
 export function open(ep: Endpoint, method: string, path: string, body?: unknown): Promise<IncomingMessage> {
-  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  const raw = isRaw(body) ? body : undefined;
+  const payload = raw ? (Buffer.isBuffer(raw.data) ? raw.data : undefined) : body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  const stream = raw && !Buffer.isBuffer(raw.data) ? raw.data : undefined;
   const target = ep.url ? new URL(path, ep.url) : undefined;
   return new Promise((resolve, reject) => {
     const req = httpRequest(
@@ -31,21 +41,29 @@ export function open(ep: Endpoint, method: string, path: string, body?: unknown)
         path,
         ...(ep.socketPath ? { socketPath: ep.socketPath } : { host: target?.hostname, port: target?.port }),
         headers: {
-          ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
+          ...(payload ? { 'content-type': raw?.contentType ?? 'application/json', 'content-length': payload.length } : {}),
+          ...(stream ? { 'content-type': raw?.contentType ?? 'application/octet-stream', 'transfer-encoding': 'chunked' } : {}),
           ...(ep.token ? { authorization: `Bearer ${ep.token}` } : {}),
         },
       },
       resolve,
     );
     req.on('error', (err: NodeJS.ErrnoException) => reject(err.code && UNREACHABLE.has(err.code) ? unavailable(ep, err) : BerthError.from(err)));
-    req.end(payload);
+    if (stream) {
+      stream.on('error', (err) => req.destroy(err));
+      stream.pipe(req);
+    } else req.end(payload);
   });
 }
 
-async function readAll(res: IncomingMessage): Promise<string> {
+export async function readBytes(res: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of res) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+async function readAll(res: IncomingMessage): Promise<string> {
+  return (await readBytes(res)).toString('utf8');
 }
 
 /** Turns an error response `{ code, message, details }` into the same BerthError the daemon raised. */

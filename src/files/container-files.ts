@@ -97,11 +97,10 @@ export class ContainerFiles {
     if (r.exitCode !== 0) throw new BerthError('Internal', `rm ${path} failed (exit ${r.exitCode}): ${r.stderr.trim()}`, { details: { path } });
   }
 
-  /** The engine's tar of `dir` (entries start with the directory's own name). */
-  async exportArchive(id: string, dir: string): Promise<Readable> {
-    const st = await this.stat(id, dir);
-    if (st.type !== 'directory') throw new BerthError('InvalidArgument', `${dir} is not a directory`, { details: { path: dir } });
-    return this.engine.getArchive(id, dir);
+  /** The engine's tar of `path`: a directory (entries start with its own name) or one file. */
+  async exportArchive(id: string, path: string): Promise<{ archive: Readable; isDir: boolean }> {
+    const st = await this.stat(id, path);
+    return { archive: await this.engine.getArchive(id, path), isDir: st.type === 'directory' };
   }
 
   /** Extracts a tar stream into `dir` (created first). */

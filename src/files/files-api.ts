@@ -1,5 +1,6 @@
 import type { OpMetrics } from '../store/op-metrics-repository.js';
 import type { FileEntry, FileToWrite } from './file-entry.js';
+import type { CopyResult } from './host-copy.js';
 import type { SafeExtractResult } from './safe-extract.js';
 
 /** Default cap of `readFile`: 64 MiB. */
@@ -38,6 +39,10 @@ export interface FilesApi {
   exportDirectory(session: string, containerDir: string, hostDir: string): Promise<SafeExtractResult>;
   /** Copies a host directory in (its current state), streaming. */
   importDirectory(session: string, hostDir: string, containerDir: string): Promise<ImportResult>;
+  /** Like `docker cp` out: a directory's contents into `hostPath`, or one file to `hostPath`. Streams. */
+  copyOut(session: string, containerPath: string, hostPath: string): Promise<CopyResult>;
+  /** Like `docker cp` in: a host directory's contents into `containerPath`, or one file to `containerPath`. Streams. */
+  copyIn(session: string, hostPath: string, containerPath: string): Promise<CopyResult>;
   /** Count, success, failure, fallback and average duration per operation kind. */
   metrics(): Promise<OpMetrics[]>;
 }

@@ -1,6 +1,6 @@
 import { stat as hostStat } from 'node:fs/promises';
-import { PassThrough, Readable, Transform } from 'node:stream';
-import tarFs from 'tar-fs';
+import { posix } from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
 import { z } from 'zod';
 import { BerthError, invalidArgument } from '../common/errors.js';
 import type { SessionManager } from '../session/session-manager.js';
@@ -9,6 +9,7 @@ import type { OpMetrics, OpMetricsRepository } from '../store/op-metrics-reposit
 import type { ContainerFiles } from './container-files.js';
 import type { FileEntry, FileToWrite } from './file-entry.js';
 import { DEFAULT_MAX_READ_BYTES, MAX_WRITE_BYTES, type FilesApi, type ImportResult, type WriteResult } from './files-api.js';
+import { counted, packHostPath, unpackToHost, type CopyResult } from './host-copy.js';
 import { extractSafely, type SafeExtractResult } from './safe-extract.js';
 import { resolveSandboxPath } from './sandbox-path.js';
 
@@ -104,14 +105,38 @@ export class SessionFiles implements FilesApi {
   async exportDirectory(session: string, containerDir: string, hostDir: string): Promise<SafeExtractResult> {
     return this.measured('exportDirectory', async () => {
       const t = this.target(session, containerDir);
-      return extractSafely(await this.files.exportArchive(t.id, t.path), hostDir, { strip: 1 });
+      const { archive, isDir } = await this.files.exportArchive(t.id, t.path);
+      if (!isDir) {
+        archive.destroy();
+        throw new BerthError('InvalidArgument', `${t.path} is not a directory; use copyOut for a file`, { details: { path: t.path } });
+      }
+      return extractSafely(archive, hostDir, { strip: 1 });
     });
   }
 
-  /** The archive of a directory as the engine gives it (for the HTTP API's export). */
-  async exportArchive(session: string, containerDir: string) {
-    const t = this.target(session, containerDir);
+  /** The archive of a path as the engine gives it (for the HTTP API's export and copyOut). */
+  async exportArchive(session: string, containerPath: string): Promise<{ archive: Readable; isDir: boolean }> {
+    const t = this.target(session, containerPath);
     return this.files.exportArchive(t.id, t.path);
+  }
+
+  async copyOut(session: string, containerPath: string, hostPath: string): Promise<CopyResult> {
+    return this.measured('copyOut', async () => {
+      const { archive, isDir } = await this.exportArchive(session, containerPath);
+      const counter = { bytes: 0 };
+      await unpackToHost(counted(archive, counter), isDir, hostPath);
+      return counter;
+    });
+  }
+
+  async copyIn(session: string, hostPath: string, containerPath: string): Promise<CopyResult> {
+    return this.measured('copyIn', async () => {
+      const t = this.target(session, containerPath);
+      const counter = { bytes: 0 };
+      const { archive, isDir } = await packHostPath(hostPath, posix.basename(t.path), counter);
+      await this.files.importArchive(t.id, isDir ? t.path : posix.dirname(t.path), archive);
+      return counter;
+    });
   }
 
   /** Extracts a tar stream into a directory (for the HTTP API's import). */
@@ -127,17 +152,10 @@ export class SessionFiles implements FilesApi {
   async importDirectory(session: string, hostDir: string, containerDir: string): Promise<ImportResult> {
     const st = await hostStat(hostDir).catch(() => undefined);
     if (!st?.isDirectory()) throw new BerthError('NotFound', `host directory ${hostDir} does not exist`, { details: { hostDir } });
-    let bytes = 0;
-    const counted = Readable.from(tarFs.pack(hostDir) as AsyncIterable<Buffer>).pipe(
-      new Transform({
-        transform(chunk: Buffer, _enc, callback) {
-          bytes += chunk.length;
-          callback(null, chunk);
-        },
-      }),
-    );
-    await this.importArchive(session, containerDir, counted);
-    return { bytes };
+    const { archive } = await packHostPath(hostDir, undefined, { bytes: 0 });
+    const counter = { bytes: 0 };
+    await this.importArchive(session, containerDir, counted(archive, counter));
+    return counter;
   }
 
   async metrics(): Promise<OpMetrics[]> {

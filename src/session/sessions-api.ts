@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { ExecExit } from '../exec/exec-stream.js';
 import type { ExecResult } from '../exec/run-exec.js';
 import type { CreateSessionRequest } from './create-request.js';
-import type { ExecRecord, Session, SessionEvent, SessionState } from './session.js';
+import type { ExecDefaults, ExecRecord, Session, SessionEvent, SessionState } from './session.js';
 
 export interface ListSessionsRequest {
   /** Only these states; default every state but ended/failed/lost (see `all`). */
@@ -65,6 +65,10 @@ export interface SessionsApi {
   exec(idOrName: string, options: SessionExecOptions): Promise<ExecResult>;
   execStream(idOrName: string, options: SessionExecOptions): Promise<SessionExecStream>;
   logs(idOrName: string, options?: SessionLogsOptions): Promise<SessionLogs>;
+  /** A new session from a snapshot of this one's filesystem, same spec, env, workdir and limits. */
+  fork(idOrName: string, options?: { name?: string }): Promise<Session>;
+  /** Defaults for later execs, persisted: `workdir`, and `env` merged over the current ones. */
+  setDefaults(idOrName: string, defaults: ExecDefaults): Promise<Session>;
   events(idOrName: string): Promise<SessionEvent[]>;
   history(idOrName: string): Promise<ExecRecord[]>;
 }

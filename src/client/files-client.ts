@@ -1,0 +1,98 @@
+import { stat } from 'node:fs/promises';
+import { BerthError } from '../common/errors.js';
+import type { FileEntry, FileToWrite } from '../files/file-entry.js';
+import type { FilesApi, ImportResult, WriteResult } from '../files/files-api.js';
+import type { CopyResult } from '../files/host-copy.js';
+import type { SafeExtractResult } from '../files/safe-extract.js';
+import type { OpMetrics } from '../store/op-metrics-repository.js';
+import { call, errorFrom, open, readBytes, type Endpoint } from './http.js';
+
+const seg = (id: string) => encodeURIComponent(id);
+const q = (params: Record<string, string | number | boolean | undefined>) =>
+  new URLSearchParams(Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)] as [string, string])).toString();
+
+/**
+ * The files API through the daemon. Archives stream; export extracts safely on this host.
+ * The tar code loads only when an archive is moved, so the CLI's other verbs start fast.
+ */
+export class FilesClient implements FilesApi {
+  constructor(private readonly ep: Endpoint) {}
+
+  writeFile(session: string, path: string, content: string | Buffer, options: { mode?: number } = {}): Promise<WriteResult> {
+    const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+    return call(this.ep, 'PUT', `/v1/sessions/${seg(session)}/files?${q({ path, mode: options.mode })}`, { contentType: 'application/octet-stream', data });
+  }
+
+  writeFiles(session: string, files: FileToWrite[]): Promise<WriteResult> {
+    const body = {
+      files: files.map((f) => ({
+        path: f.path,
+        ...(typeof f.content === 'string' ? { content: f.content } : { content: f.content.toString('base64'), encoding: 'base64' }),
+        ...(f.mode !== undefined ? { mode: f.mode } : {}),
+      })),
+    };
+    return call(this.ep, 'POST', `/v1/sessions/${seg(session)}/files`, body);
+  }
+
+  async readFile(session: string, path: string, options: { maxBytes?: number } = {}): Promise<Buffer> {
+    const res = await open(this.ep, 'GET', `/v1/sessions/${seg(session)}/files?${q({ path, maxBytes: options.maxBytes })}`);
+    if ((res.statusCode ?? 500) >= 400) throw await errorFrom(res);
+    return readBytes(res);
+  }
+
+  async deleteFile(session: string, path: string, options: { recursive?: boolean } = {}): Promise<void> {
+    await call(this.ep, 'DELETE', `/v1/sessions/${seg(session)}/files?${q({ path, recursive: options.recursive })}`);
+  }
+
+  listDirectory(session: string, path: string, options: { recursive?: boolean } = {}): Promise<FileEntry[]> {
+    return call(this.ep, 'GET', `/v1/sessions/${seg(session)}/dir?${q({ path, recursive: options.recursive })}`);
+  }
+
+  stat(session: string, path: string): Promise<FileEntry> {
+    return call(this.ep, 'GET', `/v1/sessions/${seg(session)}/stat?${q({ path })}`);
+  }
+
+  async mkdir(session: string, path: string): Promise<void> {
+    await call(this.ep, 'POST', `/v1/sessions/${seg(session)}/mkdir`, { path });
+  }
+
+  async exportDirectory(session: string, containerDir: string, hostDir: string): Promise<SafeExtractResult> {
+    const res = await open(this.ep, 'GET', `/v1/sessions/${seg(session)}/archive?${q({ path: containerDir })}`);
+    if ((res.statusCode ?? 500) >= 400) throw await errorFrom(res);
+    const { extractSafely } = await import('../files/safe-extract.js');
+    return extractSafely(res, hostDir, { strip: 1 });
+  }
+
+  async importDirectory(session: string, hostDir: string, containerDir: string): Promise<ImportResult> {
+    const st = await stat(hostDir).catch(() => undefined);
+    if (!st?.isDirectory()) throw new BerthError('NotFound', `host directory ${hostDir} does not exist`, { details: { hostDir } });
+    const { packHostPath } = await import('../files/host-copy.js');
+    const counter = { bytes: 0 };
+    const { archive } = await packHostPath(hostDir, undefined, counter);
+    await call(this.ep, 'PUT', `/v1/sessions/${seg(session)}/archive?${q({ path: containerDir })}`, { contentType: 'application/x-tar', data: archive });
+    return counter;
+  }
+
+  async copyOut(session: string, containerPath: string, hostPath: string): Promise<CopyResult> {
+    const res = await open(this.ep, 'GET', `/v1/sessions/${seg(session)}/archive?${q({ path: containerPath })}`);
+    if ((res.statusCode ?? 500) >= 400) throw await errorFrom(res);
+    const counter = { bytes: 0 };
+    const { counted, unpackToHost } = await import('../files/host-copy.js');
+    await unpackToHost(counted(res, counter), res.headers['x-berth-is-dir'] === '1', hostPath);
+    return counter;
+  }
+
+  async copyIn(session: string, hostPath: string, containerPath: string): Promise<CopyResult> {
+    const { packHostPath } = await import('../files/host-copy.js');
+    const counter = { bytes: 0 };
+    const { posix } = await import('node:path');
+    const { archive, isDir } = await packHostPath(hostPath, posix.basename(containerPath), counter);
+    const target = isDir ? containerPath : posix.dirname(containerPath);
+    await call(this.ep, 'PUT', `/v1/sessions/${seg(session)}/archive?${q({ path: target })}`, { contentType: 'application/x-tar', data: archive });
+    return counter;
+  }
+
+  metrics(): Promise<OpMetrics[]> {
+    return call(this.ep, 'GET', '/v1/files/metrics');
+  }
+}
