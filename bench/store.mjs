@@ -23,7 +23,7 @@ const { db } = openDatabase({ path: join(d.dir, 'data', 'berth.db') });
 const repo = new SessionRepository(db);
 for (let i = 0; i < 500; i++) {
   const id = `s-bench${String(i).padStart(5, '0')}`;
-  repo.insert({ id, name: id, spec: { image: 'berth-fixture:busybox', memory: '512m' }, labels: { bench: 'yes' }, engine, containerName: `berth-${id}`, now: Date.now() });
+  repo.insert({ id, name: id, spec: { image: 'berth-fixture:busybox', memory: '512m' }, labels: { bench: 'yes' }, engine, containerName: `berth-${id}`, baseDir: '/workspace', confine: true, now: Date.now() });
   repo.transition(id, 'ended', 'bench row', Date.now());
 }
 db.close();

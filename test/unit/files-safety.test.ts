@@ -9,12 +9,15 @@ import { typeFromGoMode } from '../../src/files/file-entry.js';
 import { extractSafely } from '../../src/files/safe-extract.js';
 import { resolveSandboxPath } from '../../src/files/sandbox-path.js';
 
-type Entry = tar.Headers & { body?: string | Buffer };
+type Entry = tar.Header & { body?: string | Buffer };
 
 /** A hand-made tar archive: what a hostile container could send. */
 function archive(entries: Entry[]): Readable {
   const pack = tar.pack();
-  for (const { body, ...h } of entries) pack.entry(h, body);
+  for (const { body, ...h } of entries) {
+    if (body === undefined) pack.entry(h);
+    else pack.entry(h, body);
+  }
   pack.finalize();
   return Readable.from(pack);
 }

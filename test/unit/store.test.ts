@@ -22,6 +22,8 @@ const newSession = (id: string, now = 1000) => ({
   labels: { team: 'a' },
   engine: 'docker',
   containerName: `berth-${id}`,
+  baseDir: '/workspace',
+  confine: true,
   now,
 });
 
