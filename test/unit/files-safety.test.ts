@@ -9,7 +9,7 @@ import { typeFromGoMode } from '../../src/files/file-entry.js';
 import { extractSafely } from '../../src/files/safe-extract.js';
 import { resolveSandboxPath } from '../../src/files/sandbox-path.js';
 
-type Entry = tar.Header & { body?: string | Buffer };
+type Entry = Parameters<tar.Pack["entry"]>[0] & { body?: string | Buffer };
 
 /** A hand-made tar archive: what a hostile container could send. */
 function archive(entries: Entry[]): Readable {
