@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import tarFs from 'tar-fs';
 import { BerthError } from '../common/errors.js';
+import { coalesce } from './coalesce.js';
 import { extractSafely } from './safe-extract.js';
 
 export interface CopyResult {
@@ -32,7 +33,7 @@ export async function packHostPath(hostPath: string, as: string | undefined, cou
   const pack = st.isDirectory()
     ? tarFs.pack(hostPath)
     : tarFs.pack(dirname(hostPath), { entries: [basename(hostPath)], map: (h) => ({ ...h, name: as ?? h.name }) });
-  return { archive: counted(Readable.from(pack as AsyncIterable<Buffer>), counter), isDir: st.isDirectory() };
+  return { archive: counted(Readable.from(pack as AsyncIterable<Buffer>).pipe(coalesce()), counter), isDir: st.isDirectory() };
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { BerthError } from '../common/errors.js';
+import { coalesce } from './coalesce.js';
 
 export interface SafeExtractOptions {
   /** Drop this many leading path components (the engine's archives start with the directory's name). */
@@ -59,7 +60,7 @@ export async function extractSafely(archive: Readable, target: string, o: SafeEx
         case 'file':
         case 'contiguous-file':
           await mkdir(dirname(dest), { recursive: true });
-          await pipeline(entry, createWriteStream(dest, { mode: (h.mode ?? 0o644) & 0o777 }));
+          await pipeline(entry, coalesce(), createWriteStream(dest, { mode: (h.mode ?? 0o644) & 0o777 }));
           if (h.mtime) await utimes(dest, h.mtime, h.mtime);
           result.files += 1;
           result.bytes += h.size ?? 0;
