@@ -60,7 +60,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     cleanups.push(() => clearInterval(sweeper));
 
     const startedAt = new Date().toISOString();
-    const info = () => ({
+    const info = async () => ({
       version: VERSION,
       pid: process.pid,
       startedAt,
@@ -72,6 +72,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       sessions: berth.repo.countByState(),
       config: { ...config, ...(config.token ? { token: '(set)' } : {}) },
       eventStreamConnections: watcher.connections,
+      fileOps: await berth.files.metrics(),
     });
 
     const servers: FastifyInstance[] = [];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { createSessionSchema } from '../session/create-request.js';
 import { containerSpecSchema } from '../spec/validate.js';
+import { writeFilesBodySchema } from './routes/files.js';
 import { execBodySchema } from './routes/sessions.js';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' });
@@ -13,6 +14,29 @@ const errors = {
 };
 const idParam = [{ name: 'id', in: 'path', required: true, description: 'session id or name', schema: { type: 'string' } }];
 const ok = (description: string) => ({ '200': { description }, ...errors });
+
+const pathParam = { name: 'path', in: 'query', required: true, description: 'relative to the base dir, or absolute', schema: { type: 'string' } };
+
+function filePaths(): Record<string, unknown> {
+  return {
+    '/v1/sessions/{id}/files': {
+      put: { summary: 'write one file (body: application/octet-stream; query: path, mode)', parameters: [...idParam, pathParam], responses: ok('WriteResult') },
+      post: { summary: 'write many files in one archive', parameters: idParam, requestBody: { content: { 'application/json': { schema: json(writeFilesBodySchema) } } }, responses: ok('WriteResult') },
+      get: { summary: 'read a file (query: path, maxBytes)', parameters: [...idParam, pathParam], responses: ok('application/octet-stream') },
+      delete: { summary: 'delete a file (query: path, recursive)', parameters: [...idParam, pathParam], responses: { '204': { description: 'deleted' }, ...errors } },
+    },
+    '/v1/sessions/{id}/dir': { get: { summary: 'list a directory (query: path, recursive)', parameters: [...idParam, pathParam], responses: ok('FileEntry[]') } },
+    '/v1/sessions/{id}/stat': { get: { summary: 'stat a path', parameters: [...idParam, pathParam], responses: ok('FileEntry') } },
+    '/v1/sessions/{id}/mkdir': { post: { summary: 'mkdir -p ({ path })', parameters: idParam, responses: { '204': { description: 'made' }, ...errors } } },
+    '/v1/sessions/{id}/archive': {
+      get: { summary: 'tar of a path (streams; header x-berth-is-dir)', parameters: [...idParam, pathParam], responses: ok('application/x-tar') },
+      put: { summary: 'extract a tar into a directory (body: application/x-tar, streams)', parameters: [...idParam, pathParam], responses: { '204': { description: 'extracted' }, ...errors } },
+    },
+    '/v1/sessions/{id}/fork': { post: { summary: 'fork: a new session from a snapshot ({ name? })', parameters: idParam, responses: { '201': { description: 'Session' }, ...errors } } },
+    '/v1/sessions/{id}/defaults': { post: { summary: 'exec defaults ({ workdir?, env? })', parameters: idParam, responses: ok('Session') } },
+    '/v1/files/metrics': { get: { summary: 'count, success, failure, fallback, avgMs per operation kind', responses: { '200': { description: 'OpMetrics[]' } } } },
+  };
+}
 
 /** The OpenAPI 3.1 document served at `/v1/openapi.json`. */
 export function openApiDocument(version: string): Record<string, unknown> {
@@ -71,6 +95,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
           responses: ok('application/x-ndjson'),
         },
       },
+      ...filePaths(),
     },
     components: {
       schemas: {

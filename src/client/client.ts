@@ -18,7 +18,7 @@ import type {
 } from '../session/sessions-api.js';
 import type { FilesApi } from '../files/files-api.js';
 import { FilesClient } from './files-client.js';
-import { call, errorFrom, open, type Endpoint } from './http.js';
+import { call, errorFrom, open, type Endpoint, seg } from './http.js';
 
 export interface BerthClientOptions {
   /** Default `BERTH_SOCKET`, else the daemon's default socket. */
@@ -28,7 +28,6 @@ export interface BerthClientOptions {
   token?: string;
 }
 
-const seg = (id: string) => encodeURIComponent(id);
 
 function execBody(o: SessionExecOptions): Record<string, unknown> {
   const { stdin, ...rest } = o;

@@ -5,9 +5,8 @@ import type { FilesApi, ImportResult, WriteResult } from '../files/files-api.js'
 import type { CopyResult } from '../files/host-copy.js';
 import type { SafeExtractResult } from '../files/safe-extract.js';
 import type { OpMetrics } from '../store/op-metrics-repository.js';
-import { call, errorFrom, open, readBytes, type Endpoint } from './http.js';
+import { call, errorFrom, open, readBytes, type Endpoint, seg } from './http.js';
 
-const seg = (id: string) => encodeURIComponent(id);
 const q = (params: Record<string, string | number | boolean | undefined>) =>
   new URLSearchParams(Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)] as [string, string])).toString();
 

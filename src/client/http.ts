@@ -10,6 +10,9 @@ export interface Endpoint {
   token?: string;
 }
 
+/** A path segment (session id or name), escaped. */
+export const seg = (id: string): string => encodeURIComponent(id);
+
 const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ECONNRESET', 'EPIPE']);
 
 function unavailable(ep: Endpoint, err: NodeJS.ErrnoException): BerthError {

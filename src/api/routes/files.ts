@@ -3,11 +3,10 @@ import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { Berth } from '../../berth.js';
 import { invalidArgument } from '../../common/errors.js';
-import { problemsFromZod } from '../../spec/validate.js';
+import { parse, truthy } from '../parse.js';
 
 const pathQuery = z.object({ path: z.string().min(1, 'is required') });
 const bool = z.enum(['true', 'false', '1', '0']).optional();
-const truthy = (v: string | undefined) => v === 'true' || v === '1';
 
 export const writeFilesBodySchema = z.strictObject({
   files: z.array(z.strictObject({ path: z.string(), content: z.string(), encoding: z.enum(['utf8', 'base64']).optional(), mode: z.number().int().optional() })),
@@ -16,11 +15,6 @@ const forkBody = z.strictObject({ name: z.string().optional() }).optional();
 const defaultsBody = z.strictObject({ workdir: z.string().optional(), env: z.record(z.string(), z.string()).optional() });
 const mkdirBody = z.strictObject({ path: z.string().min(1) });
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const r = schema.safeParse(value);
-  if (!r.success) throw invalidArgument(problemsFromZod(r.error), what);
-  return r.data;
-}
 
 /** The files API, fork and exec defaults over HTTP. Archives stream in both directions. */
 export function fileRoutes(app: FastifyInstance, berth: Berth): void {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { BerthError, invalidArgument } from '../../common/errors.js';
 import type { Berth } from '../../berth.js';
 import { SESSION_STATES } from '../../session/session.js';
-import { problemsFromZod } from '../../spec/validate.js';
+import { parse, truthy } from '../parse.js';
 import { encodeFrame, type Frame } from '../frames.js';
 
 export const execBodySchema = z.strictObject({
@@ -30,13 +30,7 @@ const listQuery = z.object({
 const stopBody = z.strictObject({ graceSeconds: z.number().int().min(0).max(3600).optional() }).optional();
 const logsQuery = z.object({ follow: z.enum(['true', 'false', '1', '0']).optional(), tail: z.coerce.number().int().min(0).optional() });
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const r = schema.safeParse(value);
-  if (!r.success) throw invalidArgument(problemsFromZod(r.error), what);
-  return r.data;
-}
 
-const truthy = (v: string | undefined) => v === 'true' || v === '1';
 
 function labelsFrom(raw: string | string[] | undefined): Record<string, string> | undefined {
   if (raw === undefined) return undefined;
