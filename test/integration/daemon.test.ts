@@ -111,6 +111,34 @@ describe(`the daemon process (${engineUnderTest()})`, () => {
     expect(noDaemon.stderr).toContain('berth daemon');
   });
 
+  it('copies with berth cp both ways, lists with files ls, and forks', async () => {
+    const d = newDirs('cp');
+    await spawnTracked(d);
+    const cli = (...args: string[]) => runCli(d.socket, args);
+    const id = (await cli('run', '--image', FIXTURE_IMAGE, '--label', `${TEST_LABEL}=${runId()}`)).stdout.trim();
+    const { mkdirSync, writeFileSync, readFileSync } = await import('node:fs');
+    mkdirSync(join(d.dir, 'src', 'deep'), { recursive: true });
+    writeFileSync(join(d.dir, 'src', 'deep', 'x.txt'), 'x-content');
+    writeFileSync(join(d.dir, 'one.txt'), 'one');
+    expect((await cli('cp', join(d.dir, 'src'), `${id}:proj`)).code).toBe(0);
+    expect((await cli('cp', join(d.dir, 'one.txt'), `${id}:/workspace/renamed.txt`)).code).toBe(0);
+    const ls = await cli('files', 'ls', id, '.', '-r');
+    expect(ls.stdout).toContain('/workspace/proj/deep/x.txt');
+    expect(ls.stdout).toMatch(/^-0644\s+3\s+\S+ \/workspace\/renamed\.txt$/m);
+    expect((await cli('cp', `${id}:proj`, join(d.dir, 'back'))).code).toBe(0);
+    expect(readFileSync(join(d.dir, 'back', 'deep', 'x.txt'), 'utf8')).toBe('x-content');
+    expect((await cli('cp', `${id}:renamed.txt`, join(d.dir, 'r.txt'))).code).toBe(0);
+    expect(readFileSync(join(d.dir, 'r.txt'), 'utf8')).toBe('one');
+    const denied = await cli('cp', `${id}:../etc/passwd`, join(d.dir, 'p'));
+    expect(denied.code).toBe(EXIT_STATUS.PolicyDenied);
+    expect((await cli('cp', join(d.dir, 'one.txt'), join(d.dir, 'two.txt'))).code).toBe(EXIT_STATUS.InvalidArgument);
+    const fork = (await cli('fork', id)).stdout.trim();
+    expect(fork).toMatch(/^s-/);
+    expect((await cli('exec', fork, '--', 'cat', '/workspace/renamed.txt')).stdout).toBe('one');
+    await cli('rm', fork);
+    await cli('rm', id);
+  });
+
   it('refuses a second daemon on the same data dir', async () => {
     const d = newDirs('lock');
     await spawnTracked(d);
