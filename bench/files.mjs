@@ -53,11 +53,18 @@ for (const engine of engines) {
     let heapPeak = 0;
     const heapBase = process.memoryUsage().heapUsed;
     const sampler = setInterval(() => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed - heapBase)), 5);
-    for (let k = 0; k < Math.max(3, Math.ceil(n / 2)); k++) {
-      rows[`${engine} cp in`].push(await timed(() => cli('cp', big, `${s.containerName}:/workspace/big-cli.bin`)));
-      rows['berth copyIn'].push(await timed(() => berth.files.copyIn(s.id, big, 'big-berth.bin')));
-      rows[`${engine} cp out`].push(await timed(() => cli('cp', `${s.containerName}:/workspace/big-cli.bin`, join(dir, 'out-cli.bin'))));
-      rows['berth copyOut'].push(await timed(() => berth.files.copyOut(s.id, 'big-berth.bin', join(dir, 'out-berth.bin'))));
+    // Alternate which side goes first: 100 MB writes leave dirty pages that slow whoever follows.
+    const steps = {
+      [`${engine} cp in`]: () => cli('cp', big, `${s.containerName}:/workspace/big-cli.bin`),
+      'berth copyIn': () => berth.files.copyIn(s.id, big, 'big-berth.bin'),
+      [`${engine} cp out`]: () => cli('cp', `${s.containerName}:/workspace/big-cli.bin`, join(dir, 'out-cli.bin')),
+      'berth copyOut': () => berth.files.copyOut(s.id, 'big-berth.bin', join(dir, 'out-berth.bin')),
+    };
+    const pairs = [[`${engine} cp in`, 'berth copyIn'], [`${engine} cp out`, 'berth copyOut']];
+    for (let k = 0; k < Math.max(5, n); k++) {
+      for (const pair of pairs) {
+        for (const who of k % 2 ? [...pair].reverse() : pair) rows[who].push(await timed(steps[who]));
+      }
     }
     clearInterval(sampler);
     report(`${engine}: one 100 MB file`, { [`${engine} cp in`]: rows[`${engine} cp in`], 'berth copyIn': rows['berth copyIn'] }, `${engine} cp in`, { 'berth copyIn': 1.2 });
