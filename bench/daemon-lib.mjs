@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BerthClient } from '../dist/client/client.js';
 
-export const BIN = new URL('../bin/berth.js', import.meta.url).pathname;
+export const BIN = new URL('../bin/berth.cjs', import.meta.url).pathname;
 
 export async function startBenchDaemon(engine) {
   const dir = mkdtempSync(join(tmpdir(), 'berth-bench-'));

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LOG_DIR=${BERTH_LOG_DIR:-/var/log/berth}
-BERTH="node bin/berth.js"
+BERTH="node bin/berth.cjs"
 DATA_DIR=${BERTH_DATA_DIR:-/var/lib/berth}
 LOCK="$DATA_DIR/daemon.lock"
 

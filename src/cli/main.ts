@@ -74,11 +74,14 @@ program
 registerSessionCommands(program);
 registerFileCommands(program);
 
-try {
-  await program.parseAsync(process.argv);
-  // Every command (the daemon too, after its shutdown) is done: don't linger on idle keep-alive sockets.
-  process.exit();
-} catch (err) {
-  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : EXIT_STATUS.InvalidArgument);
-  fail(err);
+/** Runs the CLI (bin/berth.cjs calls this); exits the process when the command is done. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await program.parseAsync(argv);
+    // Every command (the daemon too, after its shutdown) is done: don't linger on idle keep-alive sockets.
+    process.exit();
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : EXIT_STATUS.InvalidArgument);
+    fail(err);
+  }
 }

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthClient } from '../../src/client/client.js';
 import { engineUnderTest } from './engine.js';
 
-const BIN = new URL('../../bin/berth.js', import.meta.url).pathname;
+const BIN = new URL('../../bin/berth.cjs', import.meta.url).pathname;
 
 /** A temp data dir and socket for one daemon; `rm()` removes them. */
 export function daemonDirs(hint: string): { dir: string; dataDir: string; socket: string; rm: () => void } {
