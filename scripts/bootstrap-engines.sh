@@ -67,7 +67,9 @@ wait_for() { # socket seconds name log
 start_docker() {
   if ping_socket "$DOCKER_SOCKET"; then say "docker answers on $DOCKER_SOCKET"; return; fi
   say "starting dockerd (log: $LOG_DIR/dockerd.log)"
-  setsid nohup dockerd >"$LOG_DIR/dockerd.log" 2>&1 < /dev/null &
+  # From / (a service keeps its working directory, and conmon fails once that is deleted),
+  # in its own session, holding none of our file descriptors (a caller's pipe must close).
+  (cd / && exec setsid -f nohup dockerd >"$LOG_DIR/dockerd.log" 2>&1 < /dev/null)
   wait_for "$DOCKER_SOCKET" 60 dockerd "$LOG_DIR/dockerd.log"
   say "docker is up"
 }
@@ -76,7 +78,7 @@ start_podman() {
   if ping_socket "$PODMAN_SOCKET"; then say "podman answers on $PODMAN_SOCKET"; return; fi
   rm -f "$PODMAN_SOCKET"
   say "starting podman system service (log: $LOG_DIR/podman.log)"
-  setsid nohup podman system service --time=0 "unix://$PODMAN_SOCKET" >"$LOG_DIR/podman.log" 2>&1 < /dev/null &
+  (cd / && exec setsid -f nohup podman system service --time=0 "unix://$PODMAN_SOCKET" >"$LOG_DIR/podman.log" 2>&1 < /dev/null)
   wait_for "$PODMAN_SOCKET" 60 "podman system service" "$LOG_DIR/podman.log"
   say "podman is up"
 }

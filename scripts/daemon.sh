@@ -14,7 +14,7 @@ start() {
   if running; then echo "daemon: already running ($($BERTH info | head -1))"; return; fi
   mkdir -p "$LOG_DIR"
   echo "daemon: starting (log: $LOG_DIR/daemon.log)"
-  setsid nohup $BERTH daemon >>"$LOG_DIR/daemon.log" 2>&1 < /dev/null &
+  (cd / && exec setsid -f nohup node "$OLDPWD/bin/berth.cjs" daemon >>"$LOG_DIR/daemon.log" 2>&1 < /dev/null)
   for _ in $(seq 1 100); do
     running && { echo "daemon: up; $($BERTH ping)"; return; }
     sleep 0.1
