@@ -2,15 +2,10 @@ import { Command, CommanderError } from 'commander';
 import { BerthError, EXIT_STATUS } from '../common/errors.js';
 import { VERSION } from '../common/version.js';
 import { clientFor, type GlobalOptions } from './client-factory.js';
+import { fail } from './fail.js';
 import { registerFileCommands } from './file-commands.js';
 import { registerSessionCommands } from './session-commands.js';
 
-/** Prints `berth: error [Code]: message` and exits with the code's status (README table). */
-function fail(err: unknown): never {
-  const e = BerthError.from(err);
-  process.stderr.write(`berth: error [${e.code}]: ${e.message}\n`);
-  process.exit(EXIT_STATUS[e.code]);
-}
 
 const program = new Command()
   .name('berth')

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { clientFor, type GlobalOptions } from './client-factory.js';
+import { runExecCommand } from './exec-command.js';
 import { collect, keyValues, positiveNumber, wholeNumber } from './parse.js';
 
 const out = (s: string) => process.stdout.write(s);
@@ -87,8 +88,7 @@ export function registerSessionCommands(program: Command): void {
         for await (const p of process.stdin) parts.push(p as Buffer);
         stdin = Buffer.concat(parts);
       }
-      const c = await clientFor(g());
-      const s = await c.sessions.execStream(session, {
+      await runExecCommand(await clientFor(g()), session, {
         cmd,
         ...(env ? { env } : {}),
         ...(o.workdir ? { workdir: o.workdir } : {}),
@@ -96,11 +96,6 @@ export function registerSessionCommands(program: Command): void {
         ...(timeoutMs ? { timeoutMs } : {}),
         ...(stdin ? { stdin } : {}),
       });
-      s.stdout.pipe(process.stdout);
-      s.stderr.pipe(process.stderr);
-      const exit = await s.exit;
-      if (exit.timedOut) process.stderr.write(`berth: the command timed out after ${timeoutMs} ms and was killed\n`);
-      process.exitCode = exit.exitCode < 0 ? 1 : exit.exitCode;
     });
 
   program

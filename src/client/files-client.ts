@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import { BerthError } from '../common/errors.js';
 import type { FileEntry, FileToWrite } from '../files/file-entry.js';
 import type { FilesApi, ImportResult, WriteResult } from '../files/files-api.js';
@@ -63,6 +62,7 @@ export class FilesClient implements FilesApi {
   }
 
   async importDirectory(session: string, hostDir: string, containerDir: string): Promise<ImportResult> {
+    const { stat } = await import('node:fs/promises');
     const st = await stat(hostDir).catch(() => undefined);
     if (!st?.isDirectory()) throw new BerthError('NotFound', `host directory ${hostDir} does not exist`, { details: { hostDir } });
     const { packHostPath } = await import('../files/host-copy.js');
