@@ -24,6 +24,8 @@ export default defineConfig({
     reporters: ['default'],
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // The local backend needs no engine: its own project, with the run label's cleanup.
+      { extends: true, test: { name: 'local', include: ['test/local/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 30_000 } },
       integration('docker'),
       integration('podman'),
       integration('docker', 'engine-restart'),

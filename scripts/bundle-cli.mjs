@@ -34,6 +34,8 @@ for (const [entry, out] of [['main.js', 'berth.cjs'], ['fast-exec.js', 'berth-ex
     external: ['dockerode', 'better-sqlite3', 'fastify', 'pino', 'zod', 'tar-fs', 'tar-stream', 'node-pty', 'ws', 'prom-client'],
     define: { 'import.meta.url': '__berth_import_meta_url' },
     banner: { js: "const __berth_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
+    // import() would need a loader callback under vm.Script (bin/berth.cjs): make it require().
+    supported: { 'dynamic-import': false },
     plugins: [noChildProcess],
     logLevel: 'warning',
   });

@@ -1,4 +1,4 @@
-import { BerthError } from './common/errors.js';
+import { BerthError, invalidArgument } from './common/errors.js';
 import { randomId } from './common/ids.js';
 import { DEFAULT_INSTANCE } from './common/labels.js';
 import { silentLogger, type Logger } from './common/logger.js';
@@ -7,7 +7,9 @@ import type { EngineInfo, EngineKind } from './engine/types.js';
 import { ContainerManager } from './lifecycle/container-manager.js';
 import { ContainerFiles } from './files/container-files.js';
 import { SessionFiles } from './files/session-files.js';
-import { SessionManager } from './session/session-manager.js';
+import { LocalBackend } from './local/local-backend.js';
+import type { Backend } from './session/sandbox.js';
+import { SessionManager, type EngineSide } from './session/session-manager.js';
 import { OpMetricsRepository } from './store/op-metrics-repository.js';
 import type { ContainerSpec } from './spec/container-spec.js';
 import { openDatabase, type Database } from './store/database.js';
@@ -24,6 +26,20 @@ export interface BerthConnectOptions {
   engine?: EngineKind | 'auto';
   /** Engine socket path or URL; default: detected (env, CLI context, well-known sockets). */
   socketPath?: string;
+  /**
+   * Backend of sessions that do not name one: `engine` (default) or `local` (a temporary
+   * host directory per session, host processes, no isolation). With `local`, no engine
+   * is needed or contacted.
+   */
+  backend?: Backend;
+  /**
+   * `local`: when no engine answers, connect anyway and make sessions on the local
+   * backend, each with a warning, counted as a fallback in `files.metrics()`. Default
+   * `none`: no engine is `EngineUnavailable`.
+   */
+  fallback?: 'local' | 'none';
+  /** Parent directory of local sandboxes; default `$TMPDIR/berth-local`. */
+  localRoot?: string;
   /** SQLite file for sessions; default `:memory:` (sessions last as long as this object). */
   database?: string;
   /**
@@ -39,63 +55,105 @@ export interface BerthConnectOptions {
   logger?: Logger;
 }
 
-/** berth in-process: an engine connection, the store, and the managers on top of them. */
+/** berth in-process: an engine connection (unless local only), the store, and the managers on top of them. */
 export class Berth {
-  readonly engine: EngineInfo;
+  /** The engine berth talks to; undefined when it runs on the local backend alone. */
+  readonly engine: EngineInfo | undefined;
   readonly instance: string;
-  readonly containers: ContainerManager;
   readonly sessions: SessionManager;
   /** The sandbox file API of sessions. */
   readonly files: SessionFiles;
-  /** The engine boundary, for managers built on top of this client. */
-  readonly engineClient: Engine;
+  /** The local backend (sessions in host directories). */
+  readonly local: LocalBackend;
   /** The session store (repositories over one SQLite connection). */
   readonly repo: SessionRepository;
+  /** Per-kind operation counters (files API, session creation). */
+  readonly opMetrics: OpMetricsRepository;
   private readonly db: Database;
+  private readonly engineSide: EngineSide | undefined;
 
   private constructor(parts: {
-    engine: Engine;
+    engine: Engine | undefined;
     db: Database;
     repo: SessionRepository;
     instance: string;
     templates: Record<string, Partial<ContainerSpec>>;
+    backend: Backend;
+    fallback: 'local' | 'none';
+    localRoot?: string;
     execTimeoutMs?: number;
     log: Logger;
   }) {
-    this.engineClient = parts.engine;
-    this.engine = parts.engine.info;
+    this.engine = parts.engine?.info;
     this.instance = parts.instance;
     this.db = parts.db;
     this.repo = parts.repo;
+    this.opMetrics = new OpMetricsRepository(parts.db);
+    this.local = new LocalBackend(parts.localRoot);
     const log = parts.log.child({ instance: parts.instance });
-    this.containers = new ContainerManager(parts.engine, parts.instance, log);
-    const containerFiles = new ContainerFiles(parts.engine, log);
-    this.sessions = new SessionManager({
+    this.engineSide = parts.engine && {
       engine: parts.engine,
-      containers: this.containers,
+      containers: new ContainerManager(parts.engine, parts.instance, log),
+      files: new ContainerFiles(parts.engine, log),
+    };
+    this.sessions = new SessionManager({
+      ...(this.engineSide ? { engine: this.engineSide } : {}),
+      local: this.local,
+      defaultBackend: parts.backend,
+      fallback: parts.fallback,
       repo: parts.repo,
-      files: containerFiles,
+      opMetrics: this.opMetrics,
       templates: parts.templates,
       log,
       ...(parts.execTimeoutMs ? { execTimeoutMs: parts.execTimeoutMs } : {}),
     });
-    this.files = new SessionFiles(this.sessions, containerFiles, new OpMetricsRepository(parts.db));
+    this.files = new SessionFiles(this.sessions, this.opMetrics);
   }
 
-  /** Detects and connects to an engine. `EngineUnavailable` says every place it tried. */
+  /** Containers on the engine. `EngineUnavailable` when berth runs without one. */
+  get containers(): ContainerManager {
+    return this.requireEngine().containers;
+  }
+
+  /** The engine boundary, for managers built on top of this client. `EngineUnavailable` when berth runs without one. */
+  get engineClient(): Engine {
+    return this.requireEngine().engine;
+  }
+
+  /** True when berth has an engine (false: local backend only). */
+  get hasEngine(): boolean {
+    return this.engineSide !== undefined;
+  }
+
+  private requireEngine(): EngineSide {
+    if (!this.engineSide) throw new BerthError('EngineUnavailable', 'berth runs without a container engine (local backend); start Docker or Podman and reconnect');
+    return this.engineSide;
+  }
+
+  /**
+   * Detects and connects to an engine (not with `backend: 'local'`). `EngineUnavailable`
+   * says every place it tried, unless `fallback: 'local'`.
+   */
   static async connect(options: BerthConnectOptions = {}): Promise<Berth> {
     const kind = options.engine ?? 'auto';
-    if (!['auto', 'docker', 'podman'].includes(kind)) {
-      throw new BerthError('InvalidArgument', `engine: "${kind}" is not one of auto, docker, podman`, {
-        details: { problems: [{ path: 'engine', message: 'must be auto, docker or podman' }] },
-      });
-    }
+    const problems = [
+      ...(['auto', 'docker', 'podman'].includes(kind) ? [] : [{ path: 'engine', message: 'must be auto, docker or podman' }]),
+      ...(options.backend === undefined || ['engine', 'local'].includes(options.backend) ? [] : [{ path: 'backend', message: 'must be engine or local' }]),
+      ...(options.fallback === undefined || ['local', 'none'].includes(options.fallback) ? [] : [{ path: 'fallback', message: 'must be local or none' }]),
+    ];
+    if (problems.length) throw invalidArgument(problems, 'connect options');
     const log = options.logger ?? silentLogger();
-    const engine = await Engine.connect({
-      engine: kind,
-      ...(options.socketPath ? { socketPath: options.socketPath } : {}),
-      logger: log,
-    });
+    const backend = options.backend ?? 'engine';
+    const fallback = options.fallback ?? 'none';
+    let engine: Engine | undefined;
+    if (backend === 'engine') {
+      try {
+        engine = await Engine.connect({ engine: kind, ...(options.socketPath ? { socketPath: options.socketPath } : {}), logger: log });
+      } catch (err) {
+        if (!(fallback === 'local' && BerthError.is(err, 'EngineUnavailable'))) throw err;
+        log.warn({ err: (err as Error).message }, 'no container engine answers: sessions fall back to the local backend (host directories, no isolation)');
+      }
+    }
     const path = options.database ?? ':memory:';
     const { db } = openDatabase({ path });
     const repo = new SessionRepository(db);
@@ -113,13 +171,16 @@ export class Berth {
       repo,
       instance: instance ?? DEFAULT_INSTANCE,
       templates: { ...BUILTIN_TEMPLATES, ...options.templates },
+      backend,
+      fallback,
+      ...(options.localRoot ? { localRoot: options.localRoot } : {}),
       ...(options.execTimeoutMs ? { execTimeoutMs: options.execTimeoutMs } : {}),
       log,
     });
   }
 
   async close(): Promise<void> {
-    await this.engineClient.close();
+    await this.engineSide?.engine.close();
     if (this.db.open) this.db.close();
   }
 

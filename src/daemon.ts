@@ -33,6 +33,9 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     const berth = await Berth.connect({
       engine: config.engine,
       ...(config.engineSocket ? { socketPath: config.engineSocket } : {}),
+      backend: config.backend,
+      fallback: config.fallback,
+      localRoot: config.localRoot ?? join(config.dataDir, 'local'),
       database: join(config.dataDir, 'berth.db'),
       templates: config.templates as Record<string, Partial<ContainerSpec>>,
       logger: log,
@@ -40,18 +43,27 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     cleanups.push(() => berth.close());
     const dlog = log.child({ instance: berth.instance });
     const doReconcile = () =>
-      reconcile({ containers: berth.containers, repo: berth.repo, sessions: berth.sessions, log: dlog, orphanGraceMs: config.orphanGraceMs }).then(() => undefined);
+      reconcile({
+        ...(berth.hasEngine ? { containers: berth.containers } : {}),
+        local: berth.local,
+        repo: berth.repo,
+        sessions: berth.sessions,
+        log: dlog,
+        orphanGraceMs: config.orphanGraceMs,
+      }).then(() => undefined);
     await doReconcile();
 
-    const watcher = new EventsWatcher({
-      engine: berth.engineClient,
-      sessions: berth.sessions,
-      instance: berth.instance,
-      log: dlog,
-      onReconnect: () => doReconcile().catch((err: unknown) => dlog.warn({ err }, 'reconcile after reconnect failed')),
-    });
-    watcher.start();
-    cleanups.push(() => watcher.close());
+    const watcher = berth.hasEngine
+      ? new EventsWatcher({
+          engine: berth.engineClient,
+          sessions: berth.sessions,
+          instance: berth.instance,
+          log: dlog,
+          onReconnect: () => doReconcile().catch((err: unknown) => dlog.warn({ err }, 'reconcile after reconnect failed')),
+        })
+      : undefined;
+    watcher?.start();
+    cleanups.push(() => watcher?.close());
 
     const sweeper = setInterval(() => {
       berth.sessions.sweep().catch((err: unknown) => dlog.warn({ err }, 'sweep failed'));
@@ -65,13 +77,16 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       pid: process.pid,
       startedAt,
       instance: berth.instance,
-      engine: berth.engine,
+      engine: berth.engine ?? null,
+      backend: config.backend,
+      fallback: config.fallback,
+      localRoot: berth.local.root,
       dataDir: config.dataDir,
       socket: config.socket,
       ...(config.tcp ? { tcp: config.tcp } : {}),
       sessions: berth.repo.countByState(),
       config: { ...config, ...(config.token ? { token: '(set)' } : {}) },
-      eventStreamConnections: watcher.connections,
+      eventStreamConnections: watcher?.connections ?? 0,
       fileOps: await berth.files.metrics(),
     });
 
@@ -92,7 +107,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     cleanups.push(async () => {
       await Promise.all(servers.map((s) => s.close()));
     });
-    dlog.info({ socket: config.socket, tcp: config.tcp, engine: berth.engine.kind, dataDir: config.dataDir }, 'berth daemon listening');
+    dlog.info({ socket: config.socket, tcp: config.tcp, engine: berth.engine?.kind ?? 'none (local backend)', dataDir: config.dataDir }, 'berth daemon listening');
     let closing: Promise<void> | undefined;
     return { berth, config, close: () => (closing ??= cleanup()) };
   } catch (err) {

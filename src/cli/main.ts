@@ -20,12 +20,14 @@ program
   .description('run the berth daemon in the foreground (HTTP API on a unix socket)')
   .option('--engine <kind>', 'auto, docker or podman (BERTH_ENGINE)')
   .option('--engine-socket <path>', 'engine socket (BERTH_ENGINE_HOST; default: detected)')
+  .option('--backend <backend>', "sessions' default backend: engine or local (BERTH_BACKEND; default engine)")
+  .option('--fallback <mode>', 'local: with no engine, run sessions on the local backend (BERTH_FALLBACK; default none)')
   .option('--data-dir <dir>', 'database and state (BERTH_DATA_DIR; /var/lib/berth as root)')
   .option('--config <file>', 'JSON config file (BERTH_CONFIG; default <data-dir>/config.json)')
   .option('--tcp <host:port>', 'also listen on TCP (needs --token or BERTH_TOKEN)')
   .option('--token <token>', 'bearer token for TCP')
   .option('--log-level <level>', 'fatal … trace (BERTH_LOG_LEVEL; default info)')
-  .action(async (o: { engine?: string; engineSocket?: string; dataDir?: string; config?: string; tcp?: string; token?: string; logLevel?: string }) => {
+  .action(async (o: { engine?: string; engineSocket?: string; backend?: string; fallback?: string; dataDir?: string; config?: string; tcp?: string; token?: string; logLevel?: string }) => {
     const { runDaemon } = await import('./daemon-command.js');
     const socket = program.opts<GlobalOptions>().socket;
     await runDaemon({ ...o, ...(socket ? { socket } : {}) } as never);
@@ -58,10 +60,11 @@ program
       await berth.close();
     }
     if (opts.json) return void process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
-    const e = info.engine as { kind: string; version: string; apiVersion: string; cgroupVersion: string; socketPath: string; source: string };
+    const e = info.engine as { kind: string; version: string; apiVersion: string; cgroupVersion: string; socketPath: string; source: string } | null;
     const lines = [`daemon: ${String(info.daemon)}${info.pid ? ` (pid ${String(info.pid)}, version ${String(info.version)})` : ''}`];
     if (info.socket) lines.push(`socket: ${String(info.socket)}`, `data dir: ${String(info.dataDir)}`, `instance: ${String(info.instance)}`);
-    lines.push(`engine: ${e.kind} ${e.version} (API ${e.apiVersion}, cgroup v${e.cgroupVersion}) at ${e.socketPath} (found via ${e.source})`);
+    lines.push(e ? `engine: ${e.kind} ${e.version} (API ${e.apiVersion}, cgroup v${e.cgroupVersion}) at ${e.socketPath} (found via ${e.source})` : 'engine: none');
+    if (info.backend) lines.push(`backend: ${String(info.backend)} (fallback ${String(info.fallback)}; local sandboxes in ${String(info.localRoot)})`);
     if (info.sessions) lines.push(`sessions: ${JSON.stringify(info.sessions)}`);
     process.stdout.write(`${lines.join('\n')}\n`);
   });

@@ -34,7 +34,8 @@ export function registerSessionCommands(program: Command): void {
     .option('--label <K=V>', 'label (repeatable)', collect)
     .option('--ttl <ms>', 'end the session after this many ms')
     .option('--idle-timeout <ms>', 'end the session after this many ms without exec')
-    .action(async (o: { name?: string; image?: string; template?: string; memory?: string; cpus?: string; env?: string[]; label?: string[]; ttl?: string; idleTimeout?: string }) => {
+    .option('--backend <backend>', "engine (a container) or local (a host directory, no isolation); default the daemon's")
+    .action(async (o: { name?: string; image?: string; template?: string; memory?: string; cpus?: string; env?: string[]; label?: string[]; ttl?: string; idleTimeout?: string; backend?: string }) => {
       const env = keyValues(o.env, '--env');
       const labels = keyValues(o.label, '--label');
       const cpus = positiveNumber(o.cpus, '--cpus');
@@ -51,6 +52,7 @@ export function registerSessionCommands(program: Command): void {
         ...(labels ? { labels } : {}),
         ...(ttlMs ? { ttlMs } : {}),
         ...(idleTimeoutMs ? { idleTimeoutMs } : {}),
+        ...(o.backend ? { backend: o.backend as 'engine' | 'local' } : {}),
       });
       out(`${s.id}\n`);
     });

@@ -10,6 +10,12 @@ export const daemonConfigSchema = z.strictObject({
   engine: z.enum(['auto', 'docker', 'podman']),
   /** Engine socket; default: detected. */
   engineSocket: z.string().optional(),
+  /** Backend of sessions that name none: `engine` (default) or `local` (host directories, no engine needed). */
+  backend: z.enum(['engine', 'local']),
+  /** `local`: with no engine, start anyway and make sessions on the local backend (warned, counted). Default `none`. */
+  fallback: z.enum(['local', 'none']),
+  /** Parent of local sandboxes' directories; default `<dataDir>/local`. */
+  localRoot: z.string().startsWith('/', 'must be an absolute path').optional(),
   dataDir: z.string().startsWith('/', 'must be an absolute path'),
   /** The API's unix socket (mode 0600). */
   socket: z.string().startsWith('/', 'must be an absolute path'),
@@ -28,18 +34,20 @@ export const daemonConfigSchema = z.strictObject({
 
 export type DaemonConfig = z.infer<typeof daemonConfigSchema>;
 
-export type DaemonFlags = Partial<Pick<DaemonConfig, 'engine' | 'engineSocket' | 'dataDir' | 'socket' | 'tcp' | 'token' | 'logLevel'>> & {
+export type DaemonFlags = Partial<Pick<DaemonConfig, 'engine' | 'engineSocket' | 'backend' | 'fallback' | 'dataDir' | 'socket' | 'tcp' | 'token' | 'logLevel'>> & {
   config?: string;
 };
 
 /**
  * Embedded defaults ← config file (`--config`, `BERTH_CONFIG`, or `<dataDir>/config.json`)
- * ← environment (`BERTH_ENGINE`, `BERTH_ENGINE_HOST`, `BERTH_DATA_DIR`, `BERTH_SOCKET`,
+ * ← environment (`BERTH_ENGINE`, `BERTH_ENGINE_HOST`, `BERTH_BACKEND`, `BERTH_FALLBACK`, `BERTH_DATA_DIR`, `BERTH_SOCKET`,
  * `BERTH_TCP`, `BERTH_TOKEN`, `BERTH_LOG_LEVEL`) ← flags. Throws `InvalidArgument` listing every problem.
  */
 export function loadConfig(flags: DaemonFlags = {}, env: NodeJS.ProcessEnv = process.env): DaemonConfig {
   const defaults = {
     engine: 'auto',
+    backend: 'engine',
+    fallback: 'none',
     dataDir: defaultDataDir(env),
     socket: defaultSocketPath(env),
     logLevel: 'info',
@@ -51,6 +59,8 @@ export function loadConfig(flags: DaemonFlags = {}, env: NodeJS.ProcessEnv = pro
     Object.entries({
       engine: env.BERTH_ENGINE,
       engineSocket: env.BERTH_ENGINE_HOST,
+      backend: env.BERTH_BACKEND,
+      fallback: env.BERTH_FALLBACK,
       dataDir: env.BERTH_DATA_DIR,
       socket: env.BERTH_SOCKET,
       tcp: env.BERTH_TCP,

@@ -3,7 +3,7 @@ import type { Logger } from '../common/logger.js';
 import type { Engine } from '../engine/engine.js';
 import { CappedCollector } from './capped-collector.js';
 import { DEFAULT_MAX_OUTPUT_BYTES, type ExecOptions } from './exec-options.js';
-import { startExec } from './exec-stream.js';
+import { startExec, type ExecStream } from './exec-stream.js';
 
 export interface ExecResult {
   exitCode: number;
@@ -21,8 +21,11 @@ export interface ExecResult {
 
 /** Runs a command to completion and returns its output and exit code. */
 export async function runExec(engine: Engine, containerId: string, options: ExecOptions, log: Logger): Promise<ExecResult> {
-  const max = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-  const s = await startExec(engine, containerId, options, log);
+  return collectExec(await startExec(engine, containerId, options, log), options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
+}
+
+/** Waits for a started exec to finish, keeping at most `max` bytes of each stream. */
+export async function collectExec(s: ExecStream, max: number): Promise<ExecResult> {
   const out = new CappedCollector(max);
   const err = new CappedCollector(max);
   s.stdout.pipe(out);

@@ -6,11 +6,11 @@ import { BerthError, invalidArgument } from '../common/errors.js';
 import type { SessionManager } from '../session/session-manager.js';
 import { problemsFromZod } from '../spec/validate.js';
 import type { OpMetrics, OpMetricsRepository } from '../store/op-metrics-repository.js';
-import type { ContainerFiles } from './container-files.js';
 import type { FileEntry, FileToWrite } from './file-entry.js';
 import { DEFAULT_MAX_READ_BYTES, MAX_WRITE_BYTES, type FilesApi, type ImportResult, type WriteResult } from './files-api.js';
 import { counted, packHostPath, unpackToHost, type CopyResult } from './host-copy.js';
 import { extractSafely, type SafeExtractResult } from './safe-extract.js';
+import type { SandboxFiles } from '../session/sandbox.js';
 import { resolveSandboxPath } from './sandbox-path.js';
 
 const fileSchema = z.strictObject({
@@ -24,7 +24,6 @@ const filesSchema = z.array(fileSchema).min(1, 'must have at least one file').ma
 export class SessionFiles implements FilesApi {
   constructor(
     private readonly sessions: SessionManager,
-    private readonly files: ContainerFiles,
     private readonly opMetrics: OpMetricsRepository,
   ) {}
 
@@ -40,9 +39,9 @@ export class SessionFiles implements FilesApi {
     }
   }
 
-  private target(session: string, path: string): { id: string; path: string } {
-    const { session: s, containerId } = this.sessions.containerFor(session);
-    return { id: containerId, path: resolveSandboxPath(path, { baseDir: s.baseDir, confine: s.confine }) };
+  private target(session: string, path: string): { id: string; path: string; files: SandboxFiles } {
+    const { session: s, id, files } = this.sessions.sandboxFor(session);
+    return { id, files, path: resolveSandboxPath(path, { baseDir: s.baseDir, confine: s.confine }) };
   }
 
   async writeFile(session: string, path: string, content: string | Buffer, options: { mode?: number } = {}): Promise<WriteResult> {
@@ -59,53 +58,53 @@ export class SessionFiles implements FilesApi {
           details: { bytes: total, limit: MAX_WRITE_BYTES },
         });
       }
-      const { session: s, containerId } = this.sessions.containerFor(session);
+      const { session: s, id, files: ops } = this.sessions.sandboxFor(session);
       const resolved = files.map((f) => ({ ...f, path: resolveSandboxPath(f.path, { baseDir: s.baseDir, confine: s.confine }) }));
-      return this.files.writeFiles(containerId, resolved);
+      return ops.writeFiles(id, resolved);
     });
   }
 
   async readFile(session: string, path: string, options: { maxBytes?: number } = {}): Promise<Buffer> {
     return this.measured('readFile', async () => {
       const t = this.target(session, path);
-      return this.files.readFile(t.id, t.path, options.maxBytes ?? DEFAULT_MAX_READ_BYTES);
+      return t.files.readFile(t.id, t.path, options.maxBytes ?? DEFAULT_MAX_READ_BYTES);
     });
   }
 
   async deleteFile(session: string, path: string, options: { recursive?: boolean } = {}): Promise<void> {
     return this.measured('deleteFile', async () => {
       const t = this.target(session, path);
-      const { session: s } = this.sessions.containerFor(session);
+      const { session: s } = this.sessions.sandboxFor(session);
       if (t.path === s.baseDir || t.path === '/') throw new BerthError('PolicyDenied', `refusing to delete ${t.path}: it is the sandbox's base dir or root`, { details: { path: t.path } });
-      await this.files.remove(t.id, t.path, options.recursive ?? false);
+      await t.files.remove(t.id, t.path, options.recursive ?? false);
     });
   }
 
   async listDirectory(session: string, path: string, options: { recursive?: boolean } = {}): Promise<FileEntry[]> {
     return this.measured('listDirectory', async () => {
       const t = this.target(session, path);
-      return this.files.list(t.id, t.path, options.recursive ?? false);
+      return t.files.list(t.id, t.path, options.recursive ?? false);
     });
   }
 
   async stat(session: string, path: string): Promise<FileEntry> {
     return this.measured('stat', async () => {
       const t = this.target(session, path);
-      return this.files.stat(t.id, t.path);
+      return t.files.stat(t.id, t.path);
     });
   }
 
   async mkdir(session: string, path: string): Promise<void> {
     return this.measured('mkdir', async () => {
       const t = this.target(session, path);
-      await this.files.mkdirp(t.id, t.path);
+      await t.files.mkdirp(t.id, t.path);
     });
   }
 
   async exportDirectory(session: string, containerDir: string, hostDir: string): Promise<SafeExtractResult> {
     return this.measured('exportDirectory', async () => {
       const t = this.target(session, containerDir);
-      const { archive, isDir } = await this.files.exportArchive(t.id, t.path);
+      const { archive, isDir } = await t.files.exportArchive(t.id, t.path);
       if (!isDir) {
         archive.destroy();
         throw new BerthError('InvalidArgument', `${t.path} is not a directory; use copyOut for a file`, { details: { path: t.path } });
@@ -117,7 +116,7 @@ export class SessionFiles implements FilesApi {
   /** The archive of a path as the engine gives it (for the HTTP API's export and copyOut). */
   async exportArchive(session: string, containerPath: string): Promise<{ archive: Readable; isDir: boolean }> {
     const t = this.target(session, containerPath);
-    return this.files.exportArchive(t.id, t.path);
+    return t.files.exportArchive(t.id, t.path);
   }
 
   async copyOut(session: string, containerPath: string, hostPath: string): Promise<CopyResult> {
@@ -134,7 +133,7 @@ export class SessionFiles implements FilesApi {
       const t = this.target(session, containerPath);
       const counter = { bytes: 0 };
       const { archive, isDir } = await packHostPath(hostPath, posix.basename(t.path), counter);
-      await this.files.importArchive(t.id, isDir ? t.path : posix.dirname(t.path), archive);
+      await t.files.importArchive(t.id, isDir ? t.path : posix.dirname(t.path), archive);
       return counter;
     });
   }
@@ -145,7 +144,7 @@ export class SessionFiles implements FilesApi {
       const t = this.target(session, containerDir);
       const body = new PassThrough();
       archive.pipe(body);
-      await this.files.importArchive(t.id, t.path, body);
+      await t.files.importArchive(t.id, t.path, body);
     });
   }
 

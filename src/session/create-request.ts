@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BerthError, invalidArgument } from '../common/errors.js';
 import { ContainerSpecBuilder } from '../spec/builder.js';
+import type { Backend } from './sandbox.js';
 import type { ContainerSpec } from '../spec/container-spec.js';
 import { problemsFromZod } from '../spec/validate.js';
 
@@ -26,6 +27,12 @@ export interface CreateSessionRequest {
   baseDir?: string;
   /** Refuse file paths outside `baseDir`; default true. */
   confine?: boolean;
+  /**
+   * `engine` (a container) or `local` (a temporary host directory, host processes, no
+   * isolation); default the configured one (`engine`). On `local`, baseDir is the
+   * sandbox's own directory and confine is always on.
+   */
+  backend?: Backend;
 }
 
 export const createSessionSchema = z.strictObject({
@@ -41,6 +48,7 @@ export const createSessionSchema = z.strictObject({
   idleTimeoutMs: z.number().int().positive().optional(),
   baseDir: z.string().regex(/^\/[^\0]*$/, 'must be an absolute path').optional(),
   confine: z.boolean().optional(),
+  backend: z.enum(['engine', 'local']).optional(),
 });
 
 /** Default base dir of a session. */

@@ -1,12 +1,15 @@
 import { LABELS } from '../common/labels.js';
 import type { Logger } from '../common/logger.js';
 import type { ContainerListItem, ContainerManager } from '../lifecycle/container-manager.js';
+import type { LocalBackend } from '../local/local-backend.js';
 import type { SessionRepository } from '../store/session-repository.js';
 import type { SessionManager } from './session-manager.js';
 import type { SessionState } from './session.js';
 
 export interface ReconcileDeps {
-  containers: ContainerManager;
+  /** Absent when berth runs without an engine: only local sessions are checked. */
+  containers?: ContainerManager;
+  local: LocalBackend;
   repo: SessionRepository;
   sessions: SessionManager;
   log: Logger;
@@ -42,12 +45,24 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileResult> {
   const now = d.now ?? Date.now;
   const grace = d.orphanGraceMs ?? 60_000;
   const result: ReconcileResult = { adopted: [], finished: [], failed: [], lost: [], stateFixed: [], orphansRemoved: [] };
+  const all = d.repo.list({ states: LIVE, limit: 1_000_000 });
+  for (const s of all.filter((x) => x.backend === 'local')) {
+    const dir = s.containerId ?? s.baseDir;
+    if (d.local.exists(dir)) {
+      if (s.state === 'creating') d.sessions.observe(s.id, 'running', 'creation finished after a daemon restart', ['creating']);
+      (s.state === 'creating' ? result.finished : result.adopted).push(s.id);
+    } else {
+      d.sessions.observe(s.id, s.state === 'creating' ? 'failed' : 'lost', `its directory ${dir} is gone`, LIVE);
+      (s.state === 'creating' ? result.failed : result.lost).push(s.id);
+    }
+  }
+  if (!d.containers) return logged(d, result);
+  const containerSessions = all.filter((x) => x.backend === 'engine');
   const containers = await d.containers.list({ all: true });
   const byName = new Map(containers.map((c) => [c.name, c]));
-  const live = d.repo.list({ states: LIVE, limit: 1_000_000 });
-  const liveIds = new Set(live.map((s) => s.id));
+  const liveIds = new Set(containerSessions.map((s) => s.id));
 
-  for (const s of live) {
+  for (const s of containerSessions) {
     const c = byName.get(s.containerName);
     if (s.state === 'creating') {
       if (!c) {
@@ -89,6 +104,10 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileResult> {
     await d.containers.handle({ id: c.id, name: c.name, tty: false }).remove({ force: true, volumes: true }).catch(() => undefined);
     result.orphansRemoved.push(c.name);
   }
+  return logged(d, result);
+}
+
+function logged(d: ReconcileDeps, result: ReconcileResult): ReconcileResult {
   const changed = result.finished.length + result.failed.length + result.lost.length + result.stateFixed.length + result.orphansRemoved.length;
   d.log.info({ ...Object.fromEntries(Object.entries(result).map(([k, v]) => [k, v.length])) }, changed ? 'reconciled with changes' : 'reconciled');
   return result;

@@ -9,8 +9,11 @@ import type { Container } from '../lifecycle/container.js';
 import type { ContainerManager } from '../lifecycle/container-manager.js';
 import type { ContainerSpec } from '../spec/container-spec.js';
 import type { ContainerFiles } from '../files/container-files.js';
+import type { LocalBackend } from '../local/local-backend.js';
+import type { OpMetricsRepository } from '../store/op-metrics-repository.js';
 import type { NewSession, SessionRepository } from '../store/session-repository.js';
 import { DEFAULT_BASE_DIR, resolveSessionSpec, type CreateSessionRequest } from './create-request.js';
+import type { Backend, Sandbox, SandboxFiles } from './sandbox.js';
 import { containerNameFor, SESSION_STATES, TERMINAL_STATES, type ExecDefaults, type ExecRecord, type Session, type SessionEvent, type SessionState } from './session.js';
 import type {
   ListSessionsRequest,
@@ -22,15 +25,31 @@ import type {
   StopSessionOptions,
 } from './sessions-api.js';
 
-export interface SessionManagerDeps {
+/** The engine side of berth: absent when it runs without an engine (local backend only). */
+export interface EngineSide {
   engine: Engine;
   containers: ContainerManager;
+  /** File operations on containers (the base dir is created on start). */
+  files: ContainerFiles;
+}
+
+export interface SessionManagerDeps {
+  engine?: EngineSide;
+  /** The local backend: sessions in host directories. */
+  local: LocalBackend;
+  /** Backend of a session whose request names none; default `engine`. */
+  defaultBackend?: Backend;
+  /**
+   * `local`: while there is no engine, a session meant for the engine is made on the
+   * local backend instead, with a warning, counted as a fallback. Default `none`.
+   */
+  fallback?: 'local' | 'none';
   repo: SessionRepository;
+  /** Per-kind counters (`createSession`, with its fallbacks). */
+  opMetrics?: OpMetricsRepository;
   /** Named partial specs; `default` is used when a request names none. */
   templates: Readonly<Record<string, Partial<ContainerSpec>>>;
   log: Logger;
-  /** File operations on containers (the base dir is created on start). */
-  files: ContainerFiles;
   /** Default exec timeout in ms; default 600000 (10 min). */
   execTimeoutMs?: number;
   /** unix ms; default Date.now. */
@@ -64,31 +83,65 @@ export class SessionManager implements SessionsApi {
    * container's name comes from the session id, so a crash or retry never makes two.
    */
   async create(input: CreateSessionRequest): Promise<Session> {
-    const { request, spec } = resolveSessionSpec(input, this.d.templates);
-    return this.createFrom(spec, {
-      ...(request.name ? { name: request.name } : {}),
-      ...(request.template ? { template: request.template } : {}),
-      labels: request.labels ?? {},
-      ...(request.ttlMs ? { ttlMs: request.ttlMs } : {}),
-      ...(request.idleTimeoutMs ? { idleTimeoutMs: request.idleTimeoutMs } : {}),
-      baseDir: posix.normalize(request.baseDir ?? DEFAULT_BASE_DIR),
-      confine: request.confine ?? true,
-    });
+    const t0 = performance.now();
+    let fellBack = false;
+    try {
+      const { request, spec } = resolveSessionSpec(input, this.d.templates);
+      const { backend, fallback } = this.chooseBackend(request.backend);
+      fellBack = fallback;
+      if (backend === 'local') {
+        const problems = [
+          ...(request.baseDir !== undefined ? [{ path: 'baseDir', message: "is the sandbox's own directory on the local backend; leave it unset" }] : []),
+          ...(request.confine === false ? [{ path: 'confine', message: 'cannot be turned off on the local backend' }] : []),
+        ];
+        if (problems.length) throw invalidArgument(problems, 'session request');
+      }
+      const s = await this.createFrom(spec, {
+        ...(request.name ? { name: request.name } : {}),
+        ...(request.template ? { template: request.template } : {}),
+        labels: request.labels ?? {},
+        ...(request.ttlMs ? { ttlMs: request.ttlMs } : {}),
+        ...(request.idleTimeoutMs ? { idleTimeoutMs: request.idleTimeoutMs } : {}),
+        baseDir: posix.normalize(request.baseDir ?? DEFAULT_BASE_DIR),
+        confine: request.confine ?? true,
+      }, { backend });
+      this.d.opMetrics?.record('createSession', true, performance.now() - t0, fellBack);
+      return s;
+    } catch (err) {
+      this.d.opMetrics?.record('createSession', false, performance.now() - t0, fellBack);
+      throw err;
+    }
+  }
+
+  /** The backend a request gets: its own, else the default; the local one when the engine is missing and fallback allows. */
+  private chooseBackend(asked: Backend | undefined): { backend: Backend; fallback: boolean } {
+    const backend = asked ?? this.d.defaultBackend ?? 'engine';
+    if (backend === 'local' || this.d.engine) return { backend, fallback: false };
+    if (this.d.fallback === 'local' && asked === undefined) {
+      this.d.log.warn('no container engine: this session runs on the local backend (a host directory, no isolation)');
+      return { backend: 'local', fallback: true };
+    }
+    throw noEngine();
   }
 
   /**
    * Write-ahead: the `creating` row is committed before the engine is asked, and the
    * container's name comes from the session id, so a crash or retry never makes two.
    */
-  private async createFrom(spec: ContainerSpec, meta: Omit<NewSession, 'id' | 'name' | 'spec' | 'engine' | 'containerName' | 'now'> & { name?: string }): Promise<Session> {
+  private async createFrom(
+    spec: ContainerSpec,
+    meta: Omit<NewSession, 'id' | 'name' | 'spec' | 'engine' | 'containerName' | 'now'> & { name?: string },
+    how: { backend: Backend; copyOf?: string },
+  ): Promise<Session> {
     const id = `s-${randomId(6)}`;
     const name = meta.name ?? id;
+    if (how.backend === 'local') meta = { ...meta, baseDir: this.d.local.dirFor(id), confine: true };
     if (this.d.repo.nameTaken(name)) {
       throw new BerthError('Conflict', `a session named "${name}" exists; choose another name or remove it first`, { details: { name } });
     }
     const containerName = containerNameFor(id);
     try {
-      this.d.repo.insert({ ...meta, id, name, spec, engine: this.d.engine.info.kind, containerName, now: this.now() });
+      this.d.repo.insert({ ...meta, id, name, spec, engine: how.backend === 'local' ? 'local' : this.engineSide().engine.info.kind, containerName, now: this.now() });
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
         throw new BerthError('Conflict', `a session named "${name}" exists; choose another name`, { details: { name }, cause: err });
@@ -96,12 +149,14 @@ export class SessionManager implements SessionsApi {
       throw err;
     }
     const log = this.d.log.child({ sessionId: id });
+    if (how.backend === 'local') return this.createLocal(id, how.copyOf, log);
+    const side = this.engineSide();
     let container: Container | undefined;
     try {
-      container = await this.d.containers.create({ ...spec, name: containerName }, { labels: { [LABELS.session]: id } });
+      container = await side.containers.create({ ...spec, name: containerName }, { labels: { [LABELS.session]: id } });
       this.d.repo.bindContainer(id, container.id);
       await container.start();
-      await this.d.files.mkdirp(container.id, meta.baseDir);
+      await side.files.mkdirp(container.id, meta.baseDir);
       this.d.repo.transition(id, 'running', 'started', this.now(), ['creating']);
       log.info({ containerId: container.id.slice(0, 12), image: spec.image }, 'session running');
       return this.require(id);
@@ -114,35 +169,60 @@ export class SessionManager implements SessionsApi {
     }
   }
 
+  /** The row is already committed; makes the directory (a copy of `copyOf` for a fork). */
+  private async createLocal(id: string, copyOf: string | undefined, log: Logger): Promise<Session> {
+    try {
+      const dir = await this.d.local.create(id, copyOf);
+      this.d.repo.bindContainer(id, dir);
+      this.d.repo.transition(id, 'running', 'started', this.now(), ['creating']);
+      log.info({ dir, backend: 'local' }, 'session running');
+      return this.require(id);
+    } catch (err) {
+      await this.d.local.remove(this.d.local.dirFor(id)).catch(() => undefined);
+      this.d.repo.transition(id, 'failed', `creation failed: ${BerthError.from(err).message}`, this.now());
+      log.warn({ err }, 'session creation failed');
+      throw err;
+    }
+  }
+
   /**
-   * A new session from a snapshot of this one's filesystem (an engine commit), with the
-   * same spec, limits, base dir and exec defaults. The two diverge independently.
+   * A new session from a snapshot of this one's filesystem (an engine commit, or a copy
+   * of the directory on the local backend), with the same spec, limits, base dir and
+   * exec defaults. The two diverge independently.
    */
   async fork(idOrName: string, options: ForkOptions = {}): Promise<Session> {
     const src = this.find(idOrName);
     this.assertLive(src, 'fork');
     if (src.state === 'creating') throw new BerthError('Conflict', `session ${src.name} is still being created`);
+    const meta = {
+      ...(options.name ? { name: options.name } : {}),
+      labels: src.labels,
+      ...(src.ttlMs ? { ttlMs: src.ttlMs } : {}),
+      ...(src.idleTimeoutMs ? { idleTimeoutMs: src.idleTimeoutMs } : {}),
+      baseDir: src.baseDir,
+      confine: src.confine,
+      execDefaults: src.execDefaults,
+      forkedFrom: src.id,
+    };
+    if (src.backend === 'local') {
+      const s = await this.createFrom(src.spec, meta, { backend: 'local', copyOf: src.containerId ?? src.baseDir });
+      // Exec defaults that pointed into the source's directory point into the fork's.
+      const wd = src.execDefaults.workdir;
+      if (wd && (wd === src.baseDir || wd.startsWith(`${src.baseDir}/`))) return this.setDefaults(s.id, { workdir: s.baseDir + wd.slice(src.baseDir.length) });
+      return s;
+    }
+    const engine = this.engineSide().engine;
     const tag = `${src.id}-${randomId(3)}`;
-    await this.d.engine.commitContainer(src.containerId ?? src.containerName, {
+    await engine.commitContainer(src.containerId ?? src.containerName, {
       repo: SNAPSHOT_REPO,
       tag,
       labels: { [LABELS.managed]: 'true', [LABELS.snapshotOf]: src.id },
     });
     const image = `${SNAPSHOT_REPO}:${tag}`;
     try {
-      return await this.createFrom({ ...src.spec, image }, {
-        ...(options.name ? { name: options.name } : {}),
-        labels: src.labels,
-        ...(src.ttlMs ? { ttlMs: src.ttlMs } : {}),
-        ...(src.idleTimeoutMs ? { idleTimeoutMs: src.idleTimeoutMs } : {}),
-        baseDir: src.baseDir,
-        confine: src.confine,
-        execDefaults: src.execDefaults,
-        forkedFrom: src.id,
-        snapshotImage: image,
-      });
+      return await this.createFrom({ ...src.spec, image }, { ...meta, snapshotImage: image }, { backend: 'engine' });
     } catch (err) {
-      await this.d.engine.removeImage(image).catch(() => undefined);
+      await engine.removeImage(image).catch(() => undefined);
       throw err;
     }
   }
@@ -153,6 +233,9 @@ export class SessionManager implements SessionsApi {
     this.assertLive(s, 'change');
     const problems = [
       ...(defaults.workdir !== undefined && !defaults.workdir.startsWith('/') ? [{ path: 'workdir', message: 'must be an absolute path' }] : []),
+      ...(defaults.workdir?.startsWith('/') && s.backend === 'local' && posix.relative(s.baseDir, posix.normalize(defaults.workdir)).startsWith('..')
+        ? [{ path: 'workdir', message: `must be inside the sandbox's directory ${s.baseDir} on the local backend` }]
+        : []),
       ...Object.keys(defaults.env ?? {}).filter((k) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)).map((k) => ({ path: `env.${k}`, message: 'is not a valid variable name' })),
     ];
     if (problems.length) throw invalidArgument(problems, 'exec defaults');
@@ -192,7 +275,7 @@ export class SessionManager implements SessionsApi {
     this.assertLive(s, 'stop');
     if (s.state === 'stopped') return s;
     await this.changingState(s.id, async () => {
-      const c = await this.containerOf(s);
+      const c = await this.sandboxOf(s);
       if (s.state === 'paused') await c.unpause();
       await c.stop({ graceSeconds: options.graceSeconds ?? 10 });
       this.d.repo.transition(s.id, 'stopped', 'stopped by request', this.now(), ['running', 'paused', 'stopped']);
@@ -206,7 +289,7 @@ export class SessionManager implements SessionsApi {
     if (s.state === 'running') return s;
     if (s.state === 'creating') throw new BerthError('Conflict', `session ${s.name} is still being created`);
     await this.changingState(s.id, async () => {
-      const c = await this.containerOf(s);
+      const c = await this.sandboxOf(s);
       if (s.state === 'paused') await c.unpause();
       else await c.start();
       this.d.repo.transition(s.id, 'running', 'started by request', this.now(), ['stopped', 'paused']);
@@ -223,13 +306,17 @@ export class SessionManager implements SessionsApi {
   async end(s: Session, reason: string): Promise<Session> {
     if (TERMINAL_STATES.has(s.state)) return s;
     await this.changingState(s.id, async () => {
-      const c = await this.containerOf(s);
-      await c.stop({ graceSeconds: 2 }).catch(() => undefined);
-      await c.remove({ force: true, volumes: true });
+      if (s.backend === 'local') {
+        await this.d.local.remove(s.containerId ?? s.baseDir);
+      } else {
+        const c = await this.sandboxOf(s);
+        await c.stop({ graceSeconds: 2 }).catch(() => undefined);
+        await c.remove({ force: true, volumes: true });
+      }
       this.d.repo.transition(s.id, 'ended', reason, this.now());
     });
-    if (s.snapshotImage && this.d.repo.imageUsers(s.snapshotImage, s.id) === 0) {
-      await this.d.engine.removeImage(s.snapshotImage).catch((err: unknown) => this.d.log.warn({ err, image: s.snapshotImage }, 'could not remove a snapshot image'));
+    if (s.snapshotImage && this.d.engine && this.d.repo.imageUsers(s.snapshotImage, s.id) === 0) {
+      await this.d.engine.engine.removeImage(s.snapshotImage).catch((err: unknown) => this.d.log.warn({ err, image: s.snapshotImage }, 'could not remove a snapshot image'));
     }
     this.d.log.info({ sessionId: s.id, reason }, 'session ended');
     return this.require(s.id);
@@ -238,7 +325,7 @@ export class SessionManager implements SessionsApi {
   async exec(idOrName: string, options: SessionExecOptions): Promise<ExecResult> {
     const s = this.find(idOrName);
     this.assertRunning(s);
-    const c = await this.containerOf(s);
+    const c = await this.sandboxOf(s);
     const r = await c.exec(this.withDefaults(s, options));
     this.d.repo.recordExec(s.id, { cmd: options.cmd, exitCode: r.exitCode, durationMs: r.durationMs, bytesOut: r.stdoutBytes + r.stderrBytes, timedOut: r.timedOut }, this.now());
     return r;
@@ -247,7 +334,7 @@ export class SessionManager implements SessionsApi {
   async execStream(idOrName: string, options: SessionExecOptions): Promise<SessionExecStream> {
     const s = this.find(idOrName);
     this.assertRunning(s);
-    const c = await this.containerOf(s);
+    const c = await this.sandboxOf(s);
     const stream = await c.execStream(this.withDefaults(s, options));
     let bytesOut = 0;
     stream.stdout.on('data', (d: Buffer) => (bytesOut += d.length));
@@ -262,7 +349,7 @@ export class SessionManager implements SessionsApi {
   async logs(idOrName: string, options: SessionLogsOptions = {}): Promise<SessionLogs> {
     const s = this.find(idOrName);
     if (TERMINAL_STATES.has(s.state)) throw new BerthError('Conflict', `session ${s.name} is ${s.state}; its container and logs are gone`);
-    const c = await this.containerOf(s);
+    const c = await this.sandboxOf(s);
     return c.logs({ ...(options.follow ? { follow: true } : {}), ...(options.tail !== undefined ? { tail: options.tail } : {}) });
   }
 
@@ -319,11 +406,17 @@ export class SessionManager implements SessionsApi {
     };
   }
 
-  /** The session's container, for the files API. `Conflict` when the session has none any more. */
-  containerFor(idOrName: string): { session: Session; containerId: string } {
+  /** The session's sandbox, for the files API: its id and file operations. `Conflict` when it has none any more. */
+  sandboxFor(idOrName: string): { session: Session; id: string; files: SandboxFiles } {
     const s = this.find(idOrName);
     this.assertLive(s, 'use the files of');
-    return { session: s, containerId: s.containerId ?? s.containerName };
+    if (s.backend === 'local') return { session: s, id: s.containerId ?? s.baseDir, files: this.d.local.files };
+    return { session: s, id: s.containerId ?? s.containerName, files: this.engineSide().files };
+  }
+
+  private engineSide(): EngineSide {
+    if (!this.d.engine) throw noEngine();
+    return this.d.engine;
   }
 
   private find(idOrName: string): Session {
@@ -354,7 +447,15 @@ export class SessionManager implements SessionsApi {
     }
   }
 
-  private async containerOf(s: Session): Promise<Container> {
-    return this.d.containers.handle({ id: s.containerId ?? s.containerName, name: s.containerName, tty: s.spec.tty ?? false });
+  private async sandboxOf(s: Session): Promise<Sandbox> {
+    if (s.backend === 'local') return this.d.local.sandbox(s.containerId ?? s.baseDir, s.spec.env ?? {});
+    return this.engineSide().containers.handle({ id: s.containerId ?? s.containerName, name: s.containerName, tty: s.spec.tty ?? false });
   }
+}
+
+function noEngine(): BerthError {
+  return new BerthError(
+    'EngineUnavailable',
+    "berth has no container engine (Docker or Podman) here; start one (scripts/bootstrap-engines.sh), or ask for backend: 'local' (or configure fallback: 'local')",
+  );
 }

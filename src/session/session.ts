@@ -1,4 +1,5 @@
 import type { ContainerSpec } from '../spec/container-spec.js';
+import type { Backend } from './sandbox.js';
 
 /**
  * `creating → running ⇄ paused / stopped → ended`; `failed` when creation did not
@@ -19,8 +20,12 @@ export interface Session {
   template?: string;
   spec: ContainerSpec;
   labels: Record<string, string>;
+  /** `docker` or `podman`, or `local` for the local backend. */
   engine: string;
+  /** `local`: the session is a host directory with host processes (no isolation); else a container. */
+  backend: Backend;
   containerName: string;
+  /** The container's id; on the local backend, the sandbox's host directory. */
   containerId?: string;
   /** ms from creation after which the session is ended; absent: none. */
   ttlMs?: number;

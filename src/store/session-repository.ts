@@ -64,6 +64,7 @@ function toSession(r: SessionRow): Session {
     spec: JSON.parse(r.spec) as ContainerSpec,
     labels: JSON.parse(r.labels) as Record<string, string>,
     engine: r.engine,
+    backend: r.engine === 'local' ? 'local' : 'engine',
     containerName: r.container_name,
     ...(r.container_id ? { containerId: r.container_id } : {}),
     ...(r.ttl_ms !== null ? { ttlMs: r.ttl_ms } : {}),

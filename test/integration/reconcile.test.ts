@@ -26,7 +26,7 @@ describe(`reconcile (${engineUnderTest()})`, () => {
   });
 
   const run = (graceMs: number) =>
-    reconcile({ containers: mine.containers, repo: mine.repo, sessions: mine.sessions, log: silentLogger(), orphanGraceMs: graceMs });
+    reconcile({ containers: mine.containers, local: mine.local, repo: mine.repo, sessions: mine.sessions, log: silentLogger(), orphanGraceMs: graceMs });
 
   it("removes its own orphans after the grace period, never another instance's containers", async () => {
     const spec = () => ContainerSpec.builder().image(FIXTURE_IMAGE).name(uniqueName('orphan')).labels(labels).cmd(['sleep', '3600']).build();

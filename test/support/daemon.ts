@@ -22,9 +22,16 @@ export interface DaemonProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `berth daemon` (the built CLI) as a child process and waits until it answers ping. */
-export async function spawnDaemon(dirs: { dataDir: string; socket: string }, extraEnv: Record<string, string> = {}): Promise<DaemonProcess> {
-  const child = spawn(process.execPath, [BIN, '--socket', dirs.socket, 'daemon', '--data-dir', dirs.dataDir, '--engine', engineUnderTest(), '--log-level', 'debug'], {
+/**
+ * Starts `berth daemon` (the built CLI) as a child process and waits until it answers ping.
+ * `daemonArgs` default to `--engine <engine under test>`.
+ */
+export async function spawnDaemon(
+  dirs: { dataDir: string; socket: string },
+  extraEnv: Record<string, string> = {},
+  daemonArgs: string[] = ['--engine', engineUnderTest()],
+): Promise<DaemonProcess> {
+  const child = spawn(process.execPath, [BIN, '--socket', dirs.socket, 'daemon', '--data-dir', dirs.dataDir, ...daemonArgs, '--log-level', 'debug'], {
     env: { ...process.env, ...extraEnv },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -1,0 +1,136 @@
+import { chmod, lstat, mkdir, readdir, readFile, readlink, realpath, rm, writeFile } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { Readable } from 'node:stream';
+import tarFs from 'tar-fs';
+import { BerthError } from '../common/errors.js';
+import type { FileEntry, FileToWrite, FileType } from '../files/file-entry.js';
+import { extractSafely } from '../files/safe-extract.js';
+import type { SandboxFiles } from '../session/sandbox.js';
+
+const typeOf = (st: Stats): FileType => (st.isDirectory() ? 'directory' : st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : 'other');
+
+const notFound = (path: string) => new BerthError('NotFound', `${path} does not exist`, { details: { path } });
+
+/**
+ * The files API on a local sandbox (`id` is its directory). Paths arrive checked against
+ * the base dir; here their real path is checked too, so a symlink made by a command
+ * cannot lead a file operation out of the sandbox (`PolicyDenied`).
+ */
+export class LocalFiles implements SandboxFiles {
+  /** Throws `PolicyDenied` when `path` (or its deepest existing ancestor) resolves outside `id`. */
+  private async confined(id: string, path: string): Promise<string> {
+    const root = await realpath(id).catch(() => {
+      throw new BerthError('NotFound', `the sandbox directory ${id} is gone`, { details: { dir: id } });
+    });
+    let probe = resolve(path);
+    let rest = '';
+    for (;;) {
+      const real = await realpath(probe).catch(() => undefined);
+      if (real !== undefined) {
+        const full = rest ? join(real, rest) : real;
+        if (full !== root && !full.startsWith(root + sep)) {
+          throw new BerthError('PolicyDenied', `${path} leads outside the sandbox (through a symlink) to ${full}`, { details: { path, resolved: full, rule: 'confine' } });
+        }
+        return path;
+      }
+      rest = rest ? join(basename(probe), rest) : basename(probe);
+      probe = dirname(probe);
+    }
+  }
+
+  private async lstatOrThrow(path: string): Promise<Stats> {
+    return lstat(path).catch((err: NodeJS.ErrnoException) => {
+      throw err.code === 'ENOENT' || err.code === 'ENOTDIR' ? notFound(path) : BerthError.from(err);
+    });
+  }
+
+  private entry(path: string, st: Stats, linkTarget?: string): FileEntry {
+    const type = typeOf(st);
+    return {
+      name: basename(path) || '/',
+      path,
+      type,
+      size: type === 'directory' ? 0 : st.size,
+      mode: st.mode & 0o777,
+      mtime: st.mtime.toISOString(),
+      ...(linkTarget ? { linkTarget } : {}),
+    };
+  }
+
+  async stat(id: string, path: string): Promise<FileEntry> {
+    await this.confined(id, dirname(path));
+    const st = await this.lstatOrThrow(path);
+    return this.entry(path, st, st.isSymbolicLink() ? await readlink(path) : undefined);
+  }
+
+  async mkdirp(id: string, dir: string): Promise<void> {
+    await this.confined(id, dir);
+    await mkdir(dir, { recursive: true, mode: 0o755 }).catch((err: NodeJS.ErrnoException) => {
+      throw err.code === 'EEXIST' || err.code === 'ENOTDIR' ? new BerthError('Conflict', `${dir} (or a parent) exists and is not a directory`, { details: { path: dir } }) : BerthError.from(err);
+    });
+  }
+
+  async writeFiles(id: string, files: FileToWrite[]): Promise<{ files: number; bytes: number }> {
+    let bytes = 0;
+    for (const f of files) {
+      await this.mkdirp(id, dirname(f.path));
+      await this.confined(id, f.path);
+      await writeFile(f.path, f.content);
+      await chmod(f.path, f.mode ?? 0o644);
+      bytes += typeof f.content === 'string' ? Buffer.byteLength(f.content) : f.content.length;
+    }
+    return { files: files.length, bytes };
+  }
+
+  async readFile(id: string, path: string, maxBytes: number): Promise<Buffer> {
+    await this.confined(id, path);
+    const st = await this.lstatOrThrow(path);
+    if (st.isDirectory()) throw new BerthError('InvalidArgument', `${path} is a directory; use listDirectory or exportDirectory`, { details: { path } });
+    if (st.size > maxBytes) {
+      throw new BerthError('InvalidArgument', `${path} is ${st.size} bytes, over maxBytes ${maxBytes}; raise maxBytes or use exportDirectory`, {
+        details: { path, size: st.size, maxBytes },
+      });
+    }
+    return readFile(path);
+  }
+
+  async list(id: string, dir: string, recursive: boolean): Promise<FileEntry[]> {
+    await this.confined(id, dir);
+    const st = await this.lstatOrThrow(dir);
+    if (!st.isDirectory()) throw new BerthError('InvalidArgument', `${dir} is not a directory`, { details: { path: dir } });
+    const out: FileEntry[] = [];
+    const walk = async (d: string) => {
+      for (const name of await readdir(d)) {
+        const p = join(d, name);
+        const s = await lstat(p);
+        out.push(this.entry(p, s, s.isSymbolicLink() ? await readlink(p) : undefined));
+        if (recursive && s.isDirectory()) await walk(p);
+      }
+    };
+    await walk(dir);
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  async remove(id: string, path: string, recursive: boolean): Promise<void> {
+    await this.confined(id, dirname(path));
+    const st = await this.lstatOrThrow(path);
+    if (st.isDirectory() && !recursive) {
+      throw new BerthError('Conflict', `${path} is a directory; pass recursive: true to delete it and everything in it`, { details: { path } });
+    }
+    await rm(path, { recursive, force: true });
+  }
+
+  async exportArchive(id: string, path: string): Promise<{ archive: Readable; isDir: boolean }> {
+    await this.confined(id, path);
+    const st = await this.lstatOrThrow(path);
+    const pack = tarFs.pack(dirname(path), { entries: [basename(path)] });
+    return { archive: Readable.from(pack as AsyncIterable<Buffer>), isDir: st.isDirectory() };
+  }
+
+  async importArchive(id: string, dir: string, archive: Readable): Promise<void> {
+    await this.mkdirp(id, dir);
+    await extractSafely(archive, dir);
+  }
+}
+
