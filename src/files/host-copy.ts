@@ -1,13 +1,15 @@
+import { createReadStream } from 'node:fs';
 import { mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import tarFs from 'tar-fs';
+import tar from 'tar-stream';
 import { BerthError } from '../common/errors.js';
-import { coalesce } from './coalesce.js';
+import { coalesce, WRITE_CHUNK } from './coalesce.js';
 import { extractSafely } from './safe-extract.js';
 
 export interface CopyResult {
-  /** Bytes of the archive moved. */
+  /** Bytes moved: a single file's content, else the archive's. */
   bytes: number;
 }
 
@@ -25,15 +27,24 @@ export function counted(source: Readable, counter: CopyResult): Readable {
 
 /**
  * A tar stream of a host path: a directory's contents, or one file renamed to `as`.
- * Counts bytes into `counter.bytes`.
+ * Counts bytes into `counter.bytes` (the archive's for a directory, the content's for a file).
+ * One file streams straight from a 1 MiB-chunk read into the archive: the 100 MB case.
  */
 export async function packHostPath(hostPath: string, as: string | undefined, counter: CopyResult): Promise<{ archive: Readable; isDir: boolean }> {
   const st = await stat(hostPath).catch(() => undefined);
   if (!st) throw new BerthError('NotFound', `host path ${hostPath} does not exist`, { details: { hostPath } });
-  const pack = st.isDirectory()
-    ? tarFs.pack(hostPath)
-    : tarFs.pack(dirname(hostPath), { entries: [basename(hostPath)], map: (h) => ({ ...h, name: as ?? h.name }) });
-  return { archive: counted(Readable.from(pack as AsyncIterable<Buffer>).pipe(coalesce()), counter), isDir: st.isDirectory() };
+  if (st.isDirectory()) {
+    return { archive: counted(Readable.from(tarFs.pack(hostPath) as AsyncIterable<Buffer>).pipe(coalesce()), counter), isDir: true };
+  }
+  if (!st.isFile()) throw new BerthError('InvalidArgument', `${hostPath} is not a regular file or a directory`, { details: { hostPath } });
+  const pack = tar.pack();
+  const content = createReadStream(hostPath, { highWaterMark: WRITE_CHUNK });
+  content.on('data', (d) => (counter.bytes += d.length));
+  content.on('error', (err) => pack.destroy(err));
+  content.pipe(
+    pack.entry({ name: as ?? basename(hostPath), size: st.size, mode: st.mode & 0o777, mtime: st.mtime }, (err) => (err ? pack.destroy(err) : pack.finalize())),
+  );
+  return { archive: pack as unknown as Readable, isDir: false };
 }
 
 /**
