@@ -91,7 +91,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     });
 
     const servers: FastifyInstance[] = [];
-    const unix = createApiServer({ berth, log: dlog, version: VERSION, info });
+    const unix = createApiServer({ berth, log: dlog, version: VERSION, terminalPingMs: config.terminalPingMs, info });
     mkdirSync(dirname(config.socket), { recursive: true, mode: 0o755 });
     rmSync(config.socket, { force: true });
     await unix.listen({ path: config.socket });
@@ -99,7 +99,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     servers.push(unix);
     cleanups.push(() => rmSync(config.socket, { force: true }));
     if (config.tcp && config.token) {
-      const tcp = createApiServer({ berth, log: dlog, version: VERSION, info, token: config.token });
+      const tcp = createApiServer({ berth, log: dlog, version: VERSION, terminalPingMs: config.terminalPingMs, info, token: config.token });
       const [host, port] = config.tcp.split(':');
       await tcp.listen({ host: host ?? '127.0.0.1', port: Number(port) });
       servers.push(tcp);

@@ -8,6 +8,7 @@ import { errorHandler, notFoundHandler } from './error-handler.js';
 import { fileRoutes } from './routes/files.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { systemRoutes } from './routes/system.js';
+import { terminalRoutes } from './routes/terminals.js';
 
 export interface ApiServerOptions {
   berth: Berth;
@@ -18,6 +19,8 @@ export interface ApiServerOptions {
   token?: string;
   /** Max request body in bytes; default 64 MiB (exec stdin travels in the body). */
   bodyLimit?: number;
+  /** Keep-alive ping interval of shell and attach WebSockets, ms; default 30000. */
+  terminalPingMs?: number;
 }
 
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -50,5 +53,12 @@ export function createApiServer(o: ApiServerOptions): FastifyInstance {
   systemRoutes(app, { version: o.version, info: o.info });
   sessionRoutes(app, o.berth);
   fileRoutes(app, o.berth);
+  const token = o.token;
+  terminalRoutes(app.server, {
+    sessions: o.berth.sessions,
+    log: o.log,
+    ...(token ? { authorize: (h: string | undefined) => tokenMatches(h, token) } : {}),
+    ...(o.terminalPingMs ? { pingMs: o.terminalPingMs } : {}),
+  });
   return app;
 }

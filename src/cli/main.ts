@@ -5,6 +5,7 @@ import { clientFor, type GlobalOptions } from './client-factory.js';
 import { fail } from './fail.js';
 import { registerFileCommands } from './file-commands.js';
 import { registerSessionCommands } from './session-commands.js';
+import { registerShellCommands } from './shell-commands.js';
 
 
 const program = new Command()
@@ -71,6 +72,7 @@ program
 
 registerSessionCommands(program);
 registerFileCommands(program);
+registerShellCommands(program);
 
 /** Runs the CLI (bin/berth.cjs calls this); exits the process when the command is done. */
 export async function main(argv: string[]): Promise<void> {

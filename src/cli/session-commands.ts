@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DEFAULT_SHELL_CMD } from '../interactive/shell-stream.js';
 import { clientFor, type GlobalOptions } from './client-factory.js';
 import { runExecCommand } from './exec-command.js';
 import { collect, keyValues, positiveNumber, wholeNumber } from './parse.js';
@@ -35,7 +36,8 @@ export function registerSessionCommands(program: Command): void {
     .option('--ttl <ms>', 'end the session after this many ms')
     .option('--idle-timeout <ms>', 'end the session after this many ms without exec')
     .option('--backend <backend>', "engine (a container) or local (a host directory, no isolation); default the daemon's")
-    .action(async (o: { name?: string; image?: string; template?: string; memory?: string; cpus?: string; env?: string[]; label?: string[]; ttl?: string; idleTimeout?: string; backend?: string }) => {
+    .option('-t, --tty', 'the main process is a shell on a TTY, for `berth attach`')
+    .action(async (o: { name?: string; image?: string; template?: string; memory?: string; cpus?: string; env?: string[]; label?: string[]; ttl?: string; idleTimeout?: string; backend?: string; tty?: boolean }) => {
       const env = keyValues(o.env, '--env');
       const labels = keyValues(o.label, '--label');
       const cpus = positiveNumber(o.cpus, '--cpus');
@@ -53,6 +55,7 @@ export function registerSessionCommands(program: Command): void {
         ...(ttlMs ? { ttlMs } : {}),
         ...(idleTimeoutMs ? { idleTimeoutMs } : {}),
         ...(o.backend ? { backend: o.backend as 'engine' | 'local' } : {}),
+        ...(o.tty ? { spec: { tty: true, openStdin: true, cmd: DEFAULT_SHELL_CMD } } : {}),
       });
       out(`${s.id}\n`);
     });

@@ -17,6 +17,7 @@ import type {
   StopSessionOptions,
 } from '../session/sessions-api.js';
 import type { FilesApi } from '../files/files-api.js';
+import type { AttachOptions, ShellOptions, ShellStream } from '../interactive/shell-stream.js';
 import { FilesClient } from './files-client.js';
 import { call, errorFrom, open, type Endpoint, seg } from './http.js';
 
@@ -137,6 +138,16 @@ class SessionsClient implements SessionsApi {
 
   setDefaults(id: string, defaults: ExecDefaults): Promise<Session> {
     return call(this.ep, 'POST', `/v1/sessions/${seg(id)}/defaults`, defaults);
+  }
+
+  async openShell(id: string, options: ShellOptions = {}): Promise<ShellStream> {
+    const [{ connectTerminal }, { queryFromShellOptions }] = await Promise.all([import('./shell-client.js'), import('../api/terminal-protocol.js')]);
+    return connectTerminal(this.ep, `/v1/sessions/${seg(id)}/shell`, queryFromShellOptions(options));
+  }
+
+  async attach(id: string, options: AttachOptions = {}): Promise<ShellStream> {
+    const [{ connectTerminal }, { queryFromShellOptions }] = await Promise.all([import('./shell-client.js'), import('../api/terminal-protocol.js')]);
+    return connectTerminal(this.ep, `/v1/sessions/${seg(id)}/attach`, queryFromShellOptions(options));
   }
 
   events(id: string): Promise<SessionEvent[]> {

@@ -28,6 +28,8 @@ export const daemonConfigSchema = z.strictObject({
   sweepIntervalMs: z.number().int().positive(),
   /** Labelled containers without a live session are removed after this, ms (default 60000). */
   orphanGraceMs: z.number().int().min(0),
+  /** Keep-alive ping interval of shell/attach WebSockets, ms (default 30000); idle shells are never closed. */
+  terminalPingMs: z.number().int().min(50),
   /** Session templates (partial container specs) by name. */
   templates: z.record(z.string(), z.record(z.string(), z.unknown())),
 }).refine((c) => !c.tcp || c.token, { message: 'a TCP listener needs a token', path: ['token'] });
@@ -53,6 +55,7 @@ export function loadConfig(flags: DaemonFlags = {}, env: NodeJS.ProcessEnv = pro
     logLevel: 'info',
     sweepIntervalMs: 5000,
     orphanGraceMs: 60_000,
+    terminalPingMs: 30_000,
     templates: {},
   };
   const fromEnv = Object.fromEntries(

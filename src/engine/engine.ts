@@ -1,5 +1,7 @@
 import { Readable, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { BerthError } from '../common/errors.js';
 import { silentLogger, type Logger } from '../common/logger.js';
 import { signalled } from './connect.js';
@@ -239,6 +241,57 @@ export class Engine {
 
   async resizeExec(execId: string, cols: number, rows: number): Promise<void> {
     await this.call(`resize exec ${execId}`, () => this.docker.getExec(execId).resize({ w: cols, h: rows }));
+  }
+
+  /**
+   * Attaches to the main process's stdin and output (raw bytes for a TTY container).
+   * Closing the connection leaves the process running.
+   */
+  async attachContainer(id: string): Promise<Duplex> {
+    const q = new URLSearchParams({ stream: '1', stdin: '1', stdout: '1', stderr: '1' });
+    return this.call(`attach to container ${id}`, () => this.hijack(`/containers/${encodeURIComponent(id)}/attach?${q}`));
+  }
+
+  /**
+   * POSTs with no body and returns the upgraded connection. dockerode's attach sends its
+   * options, or an empty chunked body, before the upgrade, and Podman passes those bytes
+   * to the process as typed input; so this one request is made here, with Content-Length 0.
+   */
+  private hijack(path: string): Promise<Duplex> {
+    const m = this.docker.modem as unknown as { socketPath?: string; host?: string; port?: number; protocol?: string };
+    const request = m.protocol === 'https' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = request({
+        ...(m.socketPath ? { socketPath: m.socketPath } : { host: m.host, port: m.port }),
+        path,
+        method: 'POST',
+        headers: { Connection: 'Upgrade', Upgrade: 'tcp', 'Content-Length': '0' },
+      });
+      req.on('upgrade', (_res, socket, head) => {
+        if (head.length) socket.unshift(head);
+        resolve(socket);
+      });
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => {
+          let json: unknown = body;
+          try {
+            json = JSON.parse(body);
+          } catch {
+            // plain text
+          }
+          reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { statusCode: res.statusCode, json }));
+        });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  /** Sets the TTY size of a container's main process, in character cells. */
+  async resizeContainer(id: string, cols: number, rows: number): Promise<void> {
+    await this.call(`resize container ${id}`, () => this.docker.getContainer(id).resize({ w: cols, h: rows }));
   }
 
   /** Extracts a tar archive (stream or Buffer) into the container at `path` (a directory that exists). */

@@ -104,7 +104,7 @@ export async function startExec(
 }
 
 /** The engine may report the exec as running for a moment after its stream ends: poll. */
-async function pollExitCode(engine: Engine, execId: string): Promise<number> {
+export async function pollExitCode(engine: Engine, execId: string): Promise<number> {
   const deadline = performance.now() + EXIT_POLL_LIMIT_MS;
   let delay = 2;
   for (;;) {

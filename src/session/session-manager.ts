@@ -13,6 +13,9 @@ import type { LocalBackend } from '../local/local-backend.js';
 import type { OpMetricsRepository } from '../store/op-metrics-repository.js';
 import type { NewSession, SessionRepository } from '../store/session-repository.js';
 import { DEFAULT_BASE_DIR, resolveSessionSpec, type CreateSessionRequest } from './create-request.js';
+import { attachEngine, openEngineShell } from '../interactive/engine-shell.js';
+import { openLocalShell } from '../interactive/local-shell.js';
+import type { AttachOptions, ShellOptions, ShellStream } from '../interactive/shell-stream.js';
 import type { Backend, Sandbox, SandboxFiles } from './sandbox.js';
 import { containerNameFor, SESSION_STATES, TERMINAL_STATES, type ExecDefaults, type ExecRecord, type Session, type SessionEvent, type SessionState } from './session.js';
 import type {
@@ -344,6 +347,30 @@ export class SessionManager implements SessionsApi {
       return e;
     });
     return { stdout: stream.stdout, stderr: stream.stderr, exit };
+  }
+
+  async openShell(idOrName: string, options: ShellOptions = {}): Promise<ShellStream> {
+    const s = this.find(idOrName);
+    this.assertRunning(s);
+    const o: ShellOptions = {
+      ...options,
+      env: { ...s.execDefaults.env, ...options.env },
+      workdir: options.workdir ?? s.execDefaults.workdir ?? s.baseDir,
+    };
+    this.d.repo.touch(s.id, this.now());
+    if (s.backend === 'local') return openLocalShell(s.containerId ?? s.baseDir, s.spec.env ?? {}, o);
+    return openEngineShell(this.engineSide().engine, s.containerId ?? s.containerName, o, this.d.log.child({ sessionId: s.id }));
+  }
+
+  async attach(idOrName: string, options: AttachOptions = {}): Promise<ShellStream> {
+    const s = this.find(idOrName);
+    this.assertRunning(s);
+    if (s.backend === 'local') throw new BerthError('Conflict', `session ${s.name} is on the local backend: it has no main process to attach to; open a shell`);
+    if (!s.spec.tty) {
+      throw new BerthError('Conflict', `session ${s.name} was created without a TTY; attach needs spec: { tty: true, openStdin: true } (or open a shell)`, { details: { tty: false } });
+    }
+    this.d.repo.touch(s.id, this.now());
+    return attachEngine(this.engineSide().engine, s.containerId ?? s.containerName, options);
   }
 
   async logs(idOrName: string, options: SessionLogsOptions = {}): Promise<SessionLogs> {

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { ExecExit } from '../exec/exec-stream.js';
 import type { ExecResult } from '../exec/run-exec.js';
+import type { AttachOptions, ShellOptions, ShellStream } from '../interactive/shell-stream.js';
 import type { CreateSessionRequest } from './create-request.js';
 import type { ExecDefaults, ExecRecord, Session, SessionEvent, SessionState } from './session.js';
 
@@ -69,6 +70,13 @@ export interface SessionsApi {
   fork(idOrName: string, options?: { name?: string }): Promise<Session>;
   /** Defaults for later execs, persisted: `workdir`, and `env` merged over the current ones. */
   setDefaults(idOrName: string, defaults: ExecDefaults): Promise<Session>;
+  /**
+   * An interactive shell in a running session (a TTY; default `/bin/bash`, else `/bin/sh`,
+   * in the exec defaults' workdir or the base dir). Several at once are independent.
+   */
+  openShell(idOrName: string, options?: ShellOptions): Promise<ShellStream>;
+  /** The main process's terminal, for a session created with `spec: { tty: true }` (engine only). */
+  attach(idOrName: string, options?: AttachOptions): Promise<ShellStream>;
   events(idOrName: string): Promise<SessionEvent[]>;
   history(idOrName: string): Promise<ExecRecord[]>;
 }

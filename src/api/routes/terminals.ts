@@ -1,0 +1,93 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { BerthError } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import type { ShellStream } from '../../interactive/shell-stream.js';
+import type { SessionsApi } from '../../session/sessions-api.js';
+import { closeCodeFor, shellOptionsFromQuery, type ControlMessage } from '../terminal-protocol.js';
+
+export interface TerminalRoutesOptions {
+  sessions: SessionsApi;
+  log: Logger;
+  /** Checks the Authorization header (TCP); undefined: no check. */
+  authorize?: (header: string | undefined) => boolean;
+  /** Keep-alive ping interval, ms (default 30000). A peer that misses two pongs is dropped; an idle one never is. */
+  pingMs?: number;
+}
+
+/** Writes an error as a plain HTTP response on a socket that asked to upgrade, and closes it. */
+function refuse(socket: Duplex, err: unknown): void {
+  const e = BerthError.from(err);
+  const body = JSON.stringify(e.toJSON());
+  socket.end(`HTTP/1.1 ${e.httpStatus} ${e.code}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+/** Couples a WebSocket and a shell: binary frames are terminal bytes, text frames JSON control. */
+function bridge(ws: WebSocket, shell: ShellStream, pingMs: number, log: Logger): void {
+  let missed = 0;
+  const ping = setInterval(() => {
+    if (missed >= 2) return ws.terminate();
+    missed += 1;
+    ws.ping();
+  }, pingMs);
+  ws.on('pong', () => (missed = 0));
+  shell.on('data', (d: Buffer) => {
+    ws.send(d, { binary: true });
+    if (ws.bufferedAmount > 4 * 1024 * 1024) {
+      shell.pause();
+      ws.send(Buffer.alloc(0), { binary: true }, () => shell.resume());
+    }
+  });
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (isBinary) return void shell.write(data);
+    try {
+      const m = JSON.parse(data.toString()) as ControlMessage;
+      if (m.type === 'resize') void shell.resize(m.cols, m.rows).catch((err: unknown) => log.debug({ err }, 'resize failed'));
+    } catch {
+      // not ours: ignored
+    }
+  });
+  ws.on('close', () => {
+    clearInterval(ping);
+    shell.end();
+  });
+  ws.on('error', () => undefined);
+  const drained = new Promise<void>((resolve) => (shell.readableEnded ? resolve() : shell.once('end', resolve)));
+  // The exit frame goes after the last output: the stream may still hold some when exit resolves.
+  void Promise.all([shell.exit, drained]).then(
+    ([e]) => {
+      clearInterval(ping);
+      ws.send(JSON.stringify({ type: 'exit', ...e }));
+      ws.close(closeCodeFor(e));
+    },
+    (err: unknown) => {
+      const be = BerthError.from(err);
+      ws.send(JSON.stringify({ type: 'error', error: be.toJSON() }));
+      ws.close(4500, be.code);
+    },
+  );
+}
+
+/**
+ * `GET /v1/sessions/{id}/shell` and `/attach` as WebSockets (see terminal-protocol.ts).
+ * Bad requests are refused before the upgrade, as `{ code, message, details }` with the
+ * HTTP status from the one table.
+ */
+export function terminalRoutes(server: Server, o: TerminalRoutesOptions): void {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => undefined);
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://berth');
+      const m = /^\/v1\/sessions\/([^/]+)\/(shell|attach)$/.exec(url.pathname);
+      if (!m) throw new BerthError('NotFound', `no WebSocket route ${url.pathname}; use /v1/sessions/{id}/shell or /attach`);
+      if (o.authorize && !o.authorize(req.headers.authorization)) throw new BerthError('Unauthorized', 'missing or wrong bearer token; send Authorization: Bearer <token>');
+      const id = decodeURIComponent(m[1]!);
+      const q = shellOptionsFromQuery(url.searchParams);
+      const shell = m[2] === 'shell' ? await o.sessions.openShell(id, q) : await o.sessions.attach(id, { ...(q.cols ? { cols: q.cols } : {}), ...(q.rows ? { rows: q.rows } : {}), ...(q.detachKeys !== undefined ? { detachKeys: q.detachKeys } : {}) });
+      if (socket.destroyed) return void shell.end();
+      wss.handleUpgrade(req, socket, head, (ws) => bridge(ws, shell, o.pingMs ?? 30_000, o.log));
+    })().catch((err: unknown) => refuse(socket, err));
+  });
+}

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { DEFAULT_SHELL_CMD } from '../interactive/shell-stream.js';
+import { clientFor, type GlobalOptions } from './client-factory.js';
+import { runExecCommand } from './exec-command.js';
+import { collect, keyValues } from './parse.js';
+import { runTerminal } from './terminal.js';
+
+const size = () => (process.stdout.isTTY ? { cols: process.stdout.columns, rows: process.stdout.rows } : {});
+
+/** shell and attach: a person at a terminal, through the daemon. */
+export function registerShellCommands(program: Command): void {
+  const g = (): GlobalOptions => program.opts<GlobalOptions>();
+
+  program
+    .command('shell')
+    .description('an interactive shell in a session (/bin/bash, else /bin/sh); with stdin not a terminal, a pipe like `exec -i`')
+    .argument('<session>', 'session id or name')
+    .argument('[cmd...]', 'run this instead of the shell (after --)')
+    .option('-e, --env <K=V>', 'environment variable (repeatable)', collect)
+    .option('-w, --workdir <dir>', 'working directory (default the session\'s)')
+    .option('-u, --user <user>', 'user')
+    .option('--detach-keys <keys>', 'keys that detach and leave the shell running (default ctrl-p,ctrl-q; "" for none)')
+    .action(async (session: string, cmd: string[], o: { env?: string[]; workdir?: string; user?: string; detachKeys?: string }) => {
+      const env = keyValues(o.env, '--env');
+      const common = { ...(env ? { env } : {}), ...(o.workdir ? { workdir: o.workdir } : {}), ...(o.user ? { user: o.user } : {}) };
+      const client = await clientFor(g());
+      if (!process.stdin.isTTY) {
+        const parts: Buffer[] = [];
+        for await (const p of process.stdin) parts.push(p as Buffer);
+        return runExecCommand(client, session, { cmd: cmd.length ? cmd : DEFAULT_SHELL_CMD, stdin: Buffer.concat(parts), ...common });
+      }
+      const shell = await client.sessions.openShell(session, {
+        ...(cmd.length ? { cmd } : {}),
+        ...size(),
+        ...common,
+        ...(o.detachKeys !== undefined ? { detachKeys: o.detachKeys } : {}),
+      });
+      await runTerminal(shell);
+    });
+
+  program
+    .command('attach')
+    .description("the terminal of a session's main process (a session created with a TTY); detach with ctrl-p ctrl-q")
+    .argument('<session>', 'session id or name')
+    .option('--detach-keys <keys>', 'keys that detach (default ctrl-p,ctrl-q; "" for none)')
+    .action(async (session: string, o: { detachKeys?: string }) => {
+      const client = await clientFor(g());
+      const shell = await client.sessions.attach(session, { ...size(), ...(o.detachKeys !== undefined ? { detachKeys: o.detachKeys } : {}) });
+      await runTerminal(shell);
+    });
+}

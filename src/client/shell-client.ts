@@ -1,0 +1,49 @@
+import { BerthError } from '../common/errors.js';
+import type { ShellExit, ShellStream } from '../interactive/shell-stream.js';
+import { exitFromCloseCode, type ServerMessage } from '../api/terminal-protocol.js';
+import { errorFrom, type Endpoint } from './http.js';
+
+/**
+ * Opens a terminal WebSocket on the daemon (`/v1/sessions/{id}/shell` or `/attach`) and
+ * returns it as the same `ShellStream` the in-process API gives. `ws` and the stream
+ * class load only here, so other CLI verbs don't pay for them.
+ */
+export async function connectTerminal(ep: Endpoint, path: string, query: URLSearchParams): Promise<ShellStream> {
+  const [{ WebSocket }, { ShellStream: Stream }] = await Promise.all([import('ws'), import('../interactive/shell-stream.js')]);
+  const url = ep.socketPath ? `ws+unix://${ep.socketPath}:${path}?${query}` : `${(ep.url ?? '').replace(/^http/, 'ws')}${path}?${query}`;
+  const ws = new WebSocket(url, { perMessageDeflate: false, ...(ep.token ? { headers: { authorization: `Bearer ${ep.token}` } } : {}) });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('unexpected-response', (_req, res) => void errorFrom(res).then(reject, reject));
+    ws.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'ENOENT' || err.code === 'ECONNREFUSED'
+          ? new BerthError('DaemonUnavailable', `no berth daemon answers on ${ep.socketPath ?? ep.url} (${err.code}); start it with \`berth daemon\``, { cause: err })
+          : BerthError.from(err),
+      ),
+    );
+  });
+  let message: ServerMessage | undefined;
+  const exit = new Promise<ShellExit>((resolve, reject) => {
+    ws.on('close', (code: number) => {
+      if (message?.type === 'exit') return resolve({ exitCode: message.exitCode, detached: message.detached });
+      if (message?.type === 'error') return reject(new BerthError(message.error.code as never, message.error.message));
+      const e = exitFromCloseCode(code);
+      if (e) resolve(e);
+      else reject(new BerthError('DaemonUnavailable', `the terminal connection closed (code ${code}) before the shell ended`));
+    });
+  });
+  const listeners: Array<(d: Buffer) => void> = [];
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (isBinary) listeners.forEach((l) => l(data));
+    else message = JSON.parse(data.toString()) as ServerMessage;
+  });
+  ws.on('error', () => undefined);
+  return new Stream({
+    write: (d) => ws.send(d, { binary: true }),
+    end: () => ws.close(1000),
+    resize: async (cols, rows) => ws.send(JSON.stringify({ type: 'resize', cols, rows })),
+    onData: (l) => void listeners.push(l),
+    exit,
+  });
+}
