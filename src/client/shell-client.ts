@@ -12,6 +12,25 @@ export async function connectTerminal(ep: Endpoint, path: string, query: URLSear
   const [{ WebSocket }, { ShellStream: Stream }] = await Promise.all([import('ws'), import('../interactive/shell-stream.js')]);
   const url = ep.socketPath ? `ws+unix://${ep.socketPath}:${path}?${query}` : `${(ep.url ?? '').replace(/^http/, 'ws')}${path}?${query}`;
   const ws = new WebSocket(url, { perMessageDeflate: false, ...(ep.token ? { headers: { authorization: `Bearer ${ep.token}` } } : {}) });
+  let message: ServerMessage | undefined;
+  const exit = new Promise<ShellExit>((resolve, reject) => {
+    ws.on('close', (code: number) => {
+      if (message?.type === 'exit') return resolve({ exitCode: message.exitCode, detached: message.detached });
+      if (message?.type === 'error') return reject(new BerthError(message.error.code as never, message.error.message));
+      const e = exitFromCloseCode(code);
+      if (e) resolve(e);
+      else reject(new BerthError('DaemonUnavailable', `the terminal connection closed (code ${code}) before the shell ended`));
+    });
+  });
+  exit.catch(() => undefined); // also closes when the upgrade is refused; that error is thrown below instead
+  // Listeners go on before 'open' is awaited: the first frames can arrive in the same read as the upgrade.
+  const early: Buffer[] = [];
+  let deliver: (d: Buffer) => void = (d) => void early.push(d);
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (isBinary) deliver(data);
+    else message = JSON.parse(data.toString()) as ServerMessage;
+  });
+  ws.on('error', () => undefined);
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('unexpected-response', (_req, res) => void errorFrom(res).then(reject, reject));
@@ -23,27 +42,14 @@ export async function connectTerminal(ep: Endpoint, path: string, query: URLSear
       ),
     );
   });
-  let message: ServerMessage | undefined;
-  const exit = new Promise<ShellExit>((resolve, reject) => {
-    ws.on('close', (code: number) => {
-      if (message?.type === 'exit') return resolve({ exitCode: message.exitCode, detached: message.detached });
-      if (message?.type === 'error') return reject(new BerthError(message.error.code as never, message.error.message));
-      const e = exitFromCloseCode(code);
-      if (e) resolve(e);
-      else reject(new BerthError('DaemonUnavailable', `the terminal connection closed (code ${code}) before the shell ended`));
-    });
-  });
-  const listeners: Array<(d: Buffer) => void> = [];
-  ws.on('message', (data: Buffer, isBinary: boolean) => {
-    if (isBinary) listeners.forEach((l) => l(data));
-    else message = JSON.parse(data.toString()) as ServerMessage;
-  });
-  ws.on('error', () => undefined);
   return new Stream({
     write: (d) => ws.send(d, { binary: true }),
     end: () => ws.close(1000),
     resize: async (cols, rows) => ws.send(JSON.stringify({ type: 'resize', cols, rows })),
-    onData: (l) => void listeners.push(l),
+    onData: (l) => {
+      deliver = l;
+      early.splice(0).forEach(l);
+    },
     exit,
   });
 }

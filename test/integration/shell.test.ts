@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BerthError } from '../../src/index.js';
-import { daemonDirs, spawnDaemon, type DaemonProcess } from '../support/daemon.js';
+import { daemonDirs, runCli, spawnDaemon, type DaemonProcess } from '../support/daemon.js';
 import { engineUnderTest, FIXTURE_IMAGE } from '../support/engine.js';
 import { runId, TEST_LABEL } from '../support/names.js';
 import { berthTerminal, BIN, shTerminal, type Terminal } from '../support/terminal.js';
@@ -137,6 +137,9 @@ describe(`interactive shells through the daemon (${engineUnderTest()})`, () => {
     expect(await code(d.client.sessions.openShell('no-such-session'))).toBe('NotFound');
     expect(await code(d.client.sessions.openShell(s.id, { cols: 0 }))).toBe('InvalidArgument');
     expect(await code(d.client.sessions.openShell(s.id, { detachKeys: 'ctrl-' }))).toBe('InvalidArgument');
+    // stdin not a terminal: a pipe, like `docker exec -i`.
+    const piped = await runCli(dirs.socket, ['shell', s.id], 'echo piped-$((2*4))\nexit 2\n');
+    expect(piped).toMatchObject({ code: 2, stdout: 'piped-8\n' });
     const bad = term(berthTerminal(dirs.socket, ['shell', 'no-such-session']));
     expect(await bad.exit).not.toBe(0);
     expect(bad.output()).toContain('NotFound');

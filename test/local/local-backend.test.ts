@@ -161,6 +161,28 @@ describe.each(backends)('local backend through %s', (label, make) => {
     expect((await b.sessions.exec(f.id, { cmd: ['sh', '-c', 'echo "$FORKED $(cat state.txt)"'] })).stdout).toBe('yes fork\n');
   });
 
+  it('opens shells in a pseudo-terminal: typed commands, resize, exit code', async () => {
+    const s = await session();
+    const sh = await b.sessions.openShell(s.id, { cmd: ['/bin/sh'], cols: 90, rows: 20 });
+    let out = '';
+    sh.on('data', (d: Buffer) => (out += d.toString()));
+    const until = async (re: RegExp) => {
+      for (let i = 0; i < 200 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(out).toMatch(re);
+    };
+    sh.write('echo $((6*7)) "$PWD"\r');
+    await until(new RegExp(`42 ${s.baseDir}`));
+    sh.write('stty size\r');
+    await until(/20 90/);
+    await sh.resize(120, 33);
+    sh.write('stty size\r');
+    await until(/33 120/);
+    sh.write('exit 6\r');
+    expect(await sh.exit).toEqual({ exitCode: 6, detached: false });
+    expect(await code(b.sessions.attach(s.id))).toBe('Conflict');
+    expect(await code(b.sessions.openShell(s.id, { user: 'nobody' }))).toBe('InvalidArgument');
+  });
+
   it('stop ends running commands; start lets execs run again', async () => {
     const s = await session();
     const long = b.sessions.exec(s.id, { cmd: ['sleep', '60'] });
