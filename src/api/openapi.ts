@@ -95,6 +95,30 @@ export function openApiDocument(version: string): Record<string, unknown> {
           responses: ok('application/x-ndjson'),
         },
       },
+      '/v1/sessions/{id}/shell': {
+        get: {
+          summary:
+            'WebSocket (Upgrade): an interactive shell. Binary frames are terminal bytes; text frames JSON control: {"type":"resize","cols","rows"} in, {"type":"exit","exitCode","detached"} out. Close code 4000+exit code, 4300 detached, 4500 error.',
+          parameters: [
+            ...idParam,
+            { name: 'cmd', in: 'query', schema: { type: 'array', items: { type: 'string' } }, description: 'argv, repeated; default bash, else sh' },
+            { name: 'cols', in: 'query', schema: { type: 'integer' } },
+            { name: 'rows', in: 'query', schema: { type: 'integer' } },
+            { name: 'env', in: 'query', schema: { type: 'array', items: { type: 'string' } }, description: 'K=V, repeated' },
+            { name: 'user', in: 'query', schema: { type: 'string' } },
+            { name: 'workdir', in: 'query', schema: { type: 'string' } },
+            { name: 'detachKeys', in: 'query', schema: { type: 'string' }, description: 'default ctrl-p,ctrl-q; empty for none' },
+          ],
+          responses: { '101': { description: 'switching to WebSocket' } },
+        },
+      },
+      '/v1/sessions/{id}/attach': {
+        get: {
+          summary: "WebSocket (Upgrade): the main process's terminal (sessions created with spec.tty); same frames as /shell",
+          parameters: [...idParam, { name: 'cols', in: 'query', schema: { type: 'integer' } }, { name: 'rows', in: 'query', schema: { type: 'integer' } }, { name: 'detachKeys', in: 'query', schema: { type: 'string' } }],
+          responses: { '101': { description: 'switching to WebSocket' } },
+        },
+      },
       ...filePaths(),
     },
     components: {
