@@ -2,7 +2,7 @@ import { BerthError, invalidArgument } from './common/errors.js';
 import { randomId } from './common/ids.js';
 import { DEFAULT_INSTANCE } from './common/labels.js';
 import { silentLogger, type Logger } from './common/logger.js';
-import { Engine } from './engine/engine.js';
+import { Engine, type EngineCallObserver } from './engine/engine.js';
 import type { EngineInfo, EngineKind } from './engine/types.js';
 import { ContainerManager } from './lifecycle/container-manager.js';
 import { ContainerFiles } from './files/container-files.js';
@@ -10,6 +10,9 @@ import { SessionFiles } from './files/session-files.js';
 import { LocalBackend } from './local/local-backend.js';
 import type { Backend } from './session/sandbox.js';
 import { SessionManager, type EngineSide } from './session/session-manager.js';
+import type { AlertRules } from './monitor/alert-rules.js';
+import { EventBus } from './monitor/event-bus.js';
+import { MonitorRepository } from './store/monitor-repository.js';
 import { OpMetricsRepository } from './store/op-metrics-repository.js';
 import type { ContainerSpec } from './spec/container-spec.js';
 import { openDatabase, type Database } from './store/database.js';
@@ -53,6 +56,10 @@ export interface BerthConnectOptions {
   execTimeoutMs?: number;
   /** pino logger; default silent. */
   logger?: Logger;
+  /** Told of every engine call (metrics). */
+  engineObserver?: EngineCallObserver;
+  /** Alert rule overrides per template. */
+  templateAlerts?: Record<string, Partial<AlertRules>>;
 }
 
 /** berth in-process: an engine connection (unless local only), the store, and the managers on top of them. */
@@ -69,6 +76,10 @@ export class Berth {
   readonly repo: SessionRepository;
   /** Per-kind operation counters (files API, session creation). */
   readonly opMetrics: OpMetricsRepository;
+  /** Resource samples and alerts. */
+  readonly monitor: MonitorRepository;
+  /** Session state changes, alerts, OOM kills, health: subscribe to follow them. */
+  readonly events = new EventBus();
   private readonly db: Database;
   private readonly engineSide: EngineSide | undefined;
 
@@ -78,6 +89,7 @@ export class Berth {
     repo: SessionRepository;
     instance: string;
     templates: Record<string, Partial<ContainerSpec>>;
+    templateAlerts?: Record<string, Partial<AlertRules>>;
     backend: Backend;
     fallback: 'local' | 'none';
     localRoot?: string;
@@ -89,6 +101,7 @@ export class Berth {
     this.db = parts.db;
     this.repo = parts.repo;
     this.opMetrics = new OpMetricsRepository(parts.db);
+    this.monitor = new MonitorRepository(parts.db);
     this.local = new LocalBackend(parts.localRoot);
     const log = parts.log.child({ instance: parts.instance });
     this.engineSide = parts.engine && {
@@ -103,7 +116,9 @@ export class Berth {
       fallback: parts.fallback,
       repo: parts.repo,
       opMetrics: this.opMetrics,
+      events: this.events,
       templates: parts.templates,
+      ...(parts.templateAlerts ? { templateAlerts: parts.templateAlerts } : {}),
       log,
       ...(parts.execTimeoutMs ? { execTimeoutMs: parts.execTimeoutMs } : {}),
     });
@@ -148,7 +163,12 @@ export class Berth {
     let engine: Engine | undefined;
     if (backend === 'engine') {
       try {
-        engine = await Engine.connect({ engine: kind, ...(options.socketPath ? { socketPath: options.socketPath } : {}), logger: log });
+        engine = await Engine.connect({
+          engine: kind,
+          ...(options.socketPath ? { socketPath: options.socketPath } : {}),
+          logger: log,
+          ...(options.engineObserver ? { observer: options.engineObserver } : {}),
+        });
       } catch (err) {
         if (!(fallback === 'local' && BerthError.is(err, 'EngineUnavailable'))) throw err;
         log.warn({ err: (err as Error).message }, 'no container engine answers: sessions fall back to the local backend (host directories, no isolation)');
@@ -171,6 +191,7 @@ export class Berth {
       repo,
       instance: instance ?? DEFAULT_INSTANCE,
       templates: { ...BUILTIN_TEMPLATES, ...options.templates },
+      ...(options.templateAlerts ? { templateAlerts: options.templateAlerts } : {}),
       backend,
       fallback,
       ...(options.localRoot ? { localRoot: options.localRoot } : {}),

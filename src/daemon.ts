@@ -7,6 +7,10 @@ import type { Logger } from './common/logger.js';
 import { VERSION } from './common/version.js';
 import type { DaemonConfig } from './daemon/config.js';
 import { acquireLock } from './daemon/lock.js';
+import { AlertManager } from './monitor/alert-manager.js';
+import { DEFAULT_ALERT_RULES } from './monitor/alert-rules.js';
+import { DaemonMetrics } from './monitor/metrics.js';
+import { Sampler } from './monitor/sampler.js';
 import { EventsWatcher } from './session/events-watcher.js';
 import { reconcile } from './session/reconcile.js';
 import type { ContainerSpec } from './spec/container-spec.js';
@@ -14,6 +18,8 @@ import type { ContainerSpec } from './spec/container-spec.js';
 export interface RunningDaemon {
   berth: Berth;
   config: DaemonConfig;
+  /** Samples resources (absent without an engine). */
+  sampler: Sampler | undefined;
   /** Stops accepting, finishes in-flight requests, closes the store. Containers keep running. */
   close(): Promise<void>;
 }
@@ -29,6 +35,8 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
   const cleanup = async () => {
     for (const fn of cleanups.reverse()) await fn();
   };
+  let countByState: () => Record<string, number> = () => ({});
+  const metrics = new DaemonMetrics({ sessionsByState: () => countByState() });
   try {
     const berth = await Berth.connect({
       engine: config.engine,
@@ -36,12 +44,19 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       backend: config.backend,
       fallback: config.fallback,
       localRoot: config.localRoot ?? join(config.dataDir, 'local'),
+      engineObserver: (op, ok, seconds) => metrics.engineCall(op, ok, seconds),
+      templateAlerts: config.templateAlerts,
       database: join(config.dataDir, 'berth.db'),
       templates: config.templates as Record<string, Partial<ContainerSpec>>,
       logger: log,
     });
     cleanups.push(() => berth.close());
+    countByState = () => berth.repo.countByState();
     const dlog = log.child({ instance: berth.instance });
+    const alerts = new AlertManager(berth.monitor, berth.events, dlog);
+    berth.events.subscribe((e) => {
+      if (e.type === 'session.state' && ['ended', 'lost', 'failed'].includes(String(e.data.to))) alerts.forget(e.sessionId);
+    });
     const doReconcile = () =>
       reconcile({
         ...(berth.hasEngine ? { containers: berth.containers } : {}),
@@ -60,10 +75,32 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
           instance: berth.instance,
           log: dlog,
           onReconnect: () => doReconcile().catch((err: unknown) => dlog.warn({ err }, 'reconcile after reconnect failed')),
+          onOom: (sessionId) => {
+            berth.events.publish({ type: 'session.oom', sessionId, data: { reason: 'the container was OOM-killed' } });
+            alerts.raise(sessionId, 'oom', 'the container was killed for using more memory than its limit');
+          },
         })
       : undefined;
     watcher?.start();
     cleanups.push(() => watcher?.close());
+
+    const sampler = berth.hasEngine
+      ? new Sampler({
+          engine: berth.engineClient,
+          sessions: berth.repo,
+          store: berth.monitor,
+          alerts,
+          log: dlog,
+          intervalMs: config.sampleIntervalMs,
+          source: config.sampleSource,
+          rawRetentionMs: config.sampleRetentionMs,
+          rollupRetentionMs: config.rollupRetentionMs,
+          rules: { ...DEFAULT_ALERT_RULES, ...config.alerts },
+          onTick: (samples, ms) => metrics.samples(samples, ms),
+        })
+      : undefined;
+    sampler?.start();
+    cleanups.push(() => sampler?.stop());
 
     const sweeper = setInterval(() => {
       berth.sessions.sweep().catch((err: unknown) => dlog.warn({ err }, 'sweep failed'));
@@ -88,10 +125,11 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       config: { ...config, ...(config.token ? { token: '(set)' } : {}) },
       eventStreamConnections: watcher?.connections ?? 0,
       fileOps: await berth.files.metrics(),
+      monitor: { sampleIntervalMs: config.sampleIntervalMs, lastTickMs: sampler ? Math.round(sampler.lastTickMs * 10) / 10 : null, eventListeners: berth.events.listeners },
     });
 
     const servers: FastifyInstance[] = [];
-    const unix = createApiServer({ berth, log: dlog, version: VERSION, terminalPingMs: config.terminalPingMs, info });
+    const unix = createApiServer({ berth, log: dlog, version: VERSION, terminalPingMs: config.terminalPingMs, metrics, info });
     mkdirSync(dirname(config.socket), { recursive: true, mode: 0o755 });
     rmSync(config.socket, { force: true });
     await unix.listen({ path: config.socket });
@@ -99,7 +137,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     servers.push(unix);
     cleanups.push(() => rmSync(config.socket, { force: true }));
     if (config.tcp && config.token) {
-      const tcp = createApiServer({ berth, log: dlog, version: VERSION, terminalPingMs: config.terminalPingMs, info, token: config.token });
+      const tcp = createApiServer({ berth, log: dlog, version: VERSION, terminalPingMs: config.terminalPingMs, metrics, info, token: config.token });
       const [host, port] = config.tcp.split(':');
       await tcp.listen({ host: host ?? '127.0.0.1', port: Number(port) });
       servers.push(tcp);
@@ -109,7 +147,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     });
     dlog.info({ socket: config.socket, tcp: config.tcp, engine: berth.engine?.kind ?? 'none (local backend)', dataDir: config.dataDir }, 'berth daemon listening');
     let closing: Promise<void> | undefined;
-    return { berth, config, close: () => (closing ??= cleanup()) };
+    return { berth, config, sampler, close: () => (closing ??= cleanup()) };
   } catch (err) {
     await cleanup();
     throw err;

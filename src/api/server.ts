@@ -4,9 +4,11 @@ import type { Berth } from '../berth.js';
 import { BerthError } from '../common/errors.js';
 import { randomId } from '../common/ids.js';
 import type { Logger } from '../common/logger.js';
+import type { DaemonMetrics } from '../monitor/metrics.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { fileRoutes } from './routes/files.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { monitorRoutes } from './routes/monitor.js';
 import { systemRoutes } from './routes/system.js';
 import { terminalRoutes } from './routes/terminals.js';
 
@@ -21,6 +23,8 @@ export interface ApiServerOptions {
   bodyLimit?: number;
   /** Keep-alive ping interval of shell and attach WebSockets, ms; default 30000. */
   terminalPingMs?: number;
+  /** Prometheus metrics (served at /metrics, fed by every request). */
+  metrics?: DaemonMetrics;
 }
 
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -45,7 +49,9 @@ export function createApiServer(o: ApiServerOptions): FastifyInstance {
       }
     });
   }
+  const metrics = o.metrics;
   app.addHook('onResponse', async (req, reply) => {
+    metrics?.request(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
   app.setErrorHandler(errorHandler);
@@ -53,6 +59,7 @@ export function createApiServer(o: ApiServerOptions): FastifyInstance {
   systemRoutes(app, { version: o.version, info: o.info });
   sessionRoutes(app, o.berth);
   fileRoutes(app, o.berth);
+  monitorRoutes(app, o.berth, o.metrics);
   const token = o.token;
   terminalRoutes(app.server, {
     sessions: o.berth.sessions,

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { BerthError, invalidArgument } from '../common/errors.js';
 import { defaultDataDir, defaultSocketPath } from '../common/paths.js';
+import { alertRulesSchema } from '../monitor/alert-rules.js';
 import { problemsFromZod } from '../spec/validate.js';
 
 export const daemonConfigSchema = z.strictObject({
@@ -30,6 +31,18 @@ export const daemonConfigSchema = z.strictObject({
   orphanGraceMs: z.number().int().min(0),
   /** Keep-alive ping interval of shell/attach WebSockets, ms (default 30000); idle shells are never closed. */
   terminalPingMs: z.number().int().min(50),
+  /** Resource sampling interval, ms (default 5000). */
+  sampleIntervalMs: z.number().int().min(100),
+  /** `auto` (cgroup files, else the engine's stats API), `cgroup` or `api`. */
+  sampleSource: z.enum(['auto', 'cgroup', 'api']),
+  /** Raw samples kept, ms (default one day). */
+  sampleRetentionMs: z.number().int().positive(),
+  /** Per-minute rollups kept, ms (default 30 days). */
+  rollupRetentionMs: z.number().int().positive(),
+  /** Alert rules over the defaults (CPU > 95 % for 60 s, memory > 90 % for 30 s). */
+  alerts: alertRulesSchema,
+  /** Alert rules per template, over `alerts`; a session's own come last. */
+  templateAlerts: z.record(z.string(), alertRulesSchema),
   /** Session templates (partial container specs) by name. */
   templates: z.record(z.string(), z.record(z.string(), z.unknown())),
 }).refine((c) => !c.tcp || c.token, { message: 'a TCP listener needs a token', path: ['token'] });
@@ -56,6 +69,12 @@ export function loadConfig(flags: DaemonFlags = {}, env: NodeJS.ProcessEnv = pro
     sweepIntervalMs: 5000,
     orphanGraceMs: 60_000,
     terminalPingMs: 30_000,
+    sampleIntervalMs: 5000,
+    sampleSource: 'auto',
+    sampleRetentionMs: 86_400_000,
+    rollupRetentionMs: 30 * 86_400_000,
+    alerts: {},
+    templateAlerts: {},
     templates: {},
   };
   const fromEnv = Object.fromEntries(

@@ -1,5 +1,6 @@
 import { Readable, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
+import { countersFromStats, type EngineStatsJson, type RawCounters } from './stats.js';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BerthError } from '../common/errors.js';
@@ -56,8 +57,12 @@ export interface EventsRequest {
   since?: number;
 }
 
+/** Told of every engine call: its operation (the first two words of what it does), outcome and duration. */
+export type EngineCallObserver = (op: string, ok: boolean, seconds: number) => void;
+
 export interface EngineConnectOptions extends DetectOptions {
   logger?: Logger;
+  observer?: EngineCallObserver;
 }
 
 /**
@@ -70,7 +75,10 @@ export class Engine {
   private readonly docker: Docker;
   private readonly log: Logger;
 
-  private constructor(detected: DetectResult, log: Logger) {
+  private readonly observer: EngineCallObserver | undefined;
+
+  private constructor(detected: DetectResult, log: Logger, observer?: EngineCallObserver) {
+    this.observer = observer;
     this.info = detected.info;
     this.tried = detected.tried;
     this.docker = detected.docker;
@@ -81,13 +89,18 @@ export class Engine {
     const detected = await detectEngine(options);
     const log = options.logger ?? silentLogger();
     log.debug({ engine: detected.info }, 'engine detected');
-    return new Engine(detected, log);
+    return new Engine(detected, log, options.observer);
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    const observe = (ok: boolean) => this.observer?.(what.split(' ', 2).join(' '), ok, (performance.now() - t0) / 1000);
     try {
-      return await fn();
+      const r = await fn();
+      observe(true);
+      return r;
     } catch (err) {
+      observe(false);
       const e = translateEngineError(err, what);
       this.log.debug({ err: e, what }, 'engine call failed');
       throw e;
@@ -287,6 +300,12 @@ export class Engine {
       req.on('error', reject);
       req.end();
     });
+  }
+
+  /** One reading of the engine's stats endpoint (about a second per container on Docker here). */
+  async containerStats(id: string): Promise<RawCounters> {
+    const r = await this.call(`stats of container ${id}`, () => this.docker.getContainer(id).stats({ stream: false }));
+    return countersFromStats(r as unknown as EngineStatsJson);
   }
 
   /** Sets the TTY size of a container's main process, in character cells. */

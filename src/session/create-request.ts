@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BerthError, invalidArgument } from '../common/errors.js';
 import { ContainerSpecBuilder } from '../spec/builder.js';
+import { alertRulesSchema, type AlertRules } from '../monitor/alert-rules.js';
 import type { Backend } from './sandbox.js';
 import type { ContainerSpec } from '../spec/container-spec.js';
 import { problemsFromZod } from '../spec/validate.js';
@@ -33,6 +34,8 @@ export interface CreateSessionRequest {
    * sandbox's own directory and confine is always on.
    */
   backend?: Backend;
+  /** Overrides of the alert rules (thresholds and durations) for this session. */
+  alerts?: Partial<AlertRules>;
 }
 
 export const createSessionSchema = z.strictObject({
@@ -49,6 +52,7 @@ export const createSessionSchema = z.strictObject({
   baseDir: z.string().regex(/^\/[^\0]*$/, 'must be an absolute path').optional(),
   confine: z.boolean().optional(),
   backend: z.enum(['engine', 'local']).optional(),
+  alerts: alertRulesSchema.optional(),
 });
 
 /** Default base dir of a session. */

@@ -23,6 +23,8 @@ export interface EventsWatcherDeps {
   onReconnect: () => Promise<void>;
   /** First retry delay in ms (doubles up to 10 s); default 250. */
   retryMs?: number;
+  /** Called when a session's container was OOM-killed (confirmed by inspect). */
+  onOom?: (sessionId: string, containerId: string) => void;
 }
 
 /**
@@ -83,11 +85,23 @@ export class EventsWatcher {
     if (action === 'die') {
       const code = eventExitCode(attrs);
       this.d.sessions.observe(sid, 'stopped', `container exited${code === undefined ? '' : ` with code ${code}`}`, ['running', 'paused']);
+      if (code === 137 && ev.Actor?.ID) void this.confirmOom(sid, ev.Actor.ID);
     } else if (action === 'destroy' || action === 'remove') {
       this.d.sessions.observe(sid, 'lost', 'its container was removed outside berth', ['running', 'paused', 'stopped']);
     } else if (action === 'oom') {
       this.d.log.warn({ sessionId: sid }, 'container ran out of memory');
+      if (ev.Actor?.ID) void this.confirmOom(sid, ev.Actor.ID);
     }
+  }
+
+  /** An `oom` event, or exit 137, confirmed by inspect (`OOMKilled`); reported once per container. */
+  private readonly oomReported = new Set<string>();
+  private async confirmOom(sessionId: string, containerId: string): Promise<void> {
+    if (this.oomReported.has(containerId)) return;
+    const st = await this.d.engine.inspectContainer(containerId).catch(() => undefined);
+    if (!st?.State.OOMKilled || this.oomReported.has(containerId)) return;
+    this.oomReported.add(containerId);
+    this.d.onOom?.(sessionId, containerId);
   }
 
   async close(): Promise<void> {

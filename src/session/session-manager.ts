@@ -10,6 +10,8 @@ import type { ContainerManager } from '../lifecycle/container-manager.js';
 import type { ContainerSpec } from '../spec/container-spec.js';
 import type { ContainerFiles } from '../files/container-files.js';
 import type { LocalBackend } from '../local/local-backend.js';
+import type { AlertRules } from '../monitor/alert-rules.js';
+import type { EventBus } from '../monitor/event-bus.js';
 import type { OpMetricsRepository } from '../store/op-metrics-repository.js';
 import type { NewSession, SessionRepository } from '../store/session-repository.js';
 import { DEFAULT_BASE_DIR, resolveSessionSpec, type CreateSessionRequest } from './create-request.js';
@@ -50,8 +52,12 @@ export interface SessionManagerDeps {
   repo: SessionRepository;
   /** Per-kind counters (`createSession`, with its fallbacks). */
   opMetrics?: OpMetricsRepository;
+  /** State changes are published here. */
+  events?: EventBus;
   /** Named partial specs; `default` is used when a request names none. */
   templates: Readonly<Record<string, Partial<ContainerSpec>>>;
+  /** Alert rule overrides per template (a request's own `alerts` go over them). */
+  templateAlerts?: Readonly<Record<string, Partial<AlertRules>>>;
   log: Logger;
   /** Default exec timeout in ms; default 600000 (10 min). */
   execTimeoutMs?: number;
@@ -107,6 +113,7 @@ export class SessionManager implements SessionsApi {
         ...(request.idleTimeoutMs ? { idleTimeoutMs: request.idleTimeoutMs } : {}),
         baseDir: posix.normalize(request.baseDir ?? DEFAULT_BASE_DIR),
         confine: request.confine ?? true,
+        alertRules: { ...this.d.templateAlerts?.[request.template ?? 'default'], ...request.alerts },
       }, { backend });
       this.d.opMetrics?.record('createSession', true, performance.now() - t0, fellBack);
       return s;
@@ -160,13 +167,13 @@ export class SessionManager implements SessionsApi {
       this.d.repo.bindContainer(id, container.id);
       await container.start();
       await side.files.mkdirp(container.id, meta.baseDir);
-      this.d.repo.transition(id, 'running', 'started', this.now(), ['creating']);
+      this.transition(id, 'running', 'started', this.now(), ['creating']);
       log.info({ containerId: container.id.slice(0, 12), image: spec.image }, 'session running');
       return this.require(id);
     } catch (err) {
       const reason = `creation failed: ${BerthError.from(err).message}`;
       if (container) await container.remove({ force: true }).catch(() => undefined);
-      this.d.repo.transition(id, 'failed', reason, this.now());
+      this.transition(id, 'failed', reason, this.now());
       log.warn({ err }, 'session creation failed');
       throw err;
     }
@@ -177,12 +184,12 @@ export class SessionManager implements SessionsApi {
     try {
       const dir = await this.d.local.create(id, copyOf);
       this.d.repo.bindContainer(id, dir);
-      this.d.repo.transition(id, 'running', 'started', this.now(), ['creating']);
+      this.transition(id, 'running', 'started', this.now(), ['creating']);
       log.info({ dir, backend: 'local' }, 'session running');
       return this.require(id);
     } catch (err) {
       await this.d.local.remove(this.d.local.dirFor(id)).catch(() => undefined);
-      this.d.repo.transition(id, 'failed', `creation failed: ${BerthError.from(err).message}`, this.now());
+      this.transition(id, 'failed', `creation failed: ${BerthError.from(err).message}`, this.now());
       log.warn({ err }, 'session creation failed');
       throw err;
     }
@@ -205,6 +212,7 @@ export class SessionManager implements SessionsApi {
       baseDir: src.baseDir,
       confine: src.confine,
       execDefaults: src.execDefaults,
+      alertRules: src.alertRules,
       forkedFrom: src.id,
     };
     if (src.backend === 'local') {
@@ -281,7 +289,7 @@ export class SessionManager implements SessionsApi {
       const c = await this.sandboxOf(s);
       if (s.state === 'paused') await c.unpause();
       await c.stop({ graceSeconds: options.graceSeconds ?? 10 });
-      this.d.repo.transition(s.id, 'stopped', 'stopped by request', this.now(), ['running', 'paused', 'stopped']);
+      this.transition(s.id, 'stopped', 'stopped by request', this.now(), ['running', 'paused', 'stopped']);
     });
     return this.require(s.id);
   }
@@ -295,7 +303,7 @@ export class SessionManager implements SessionsApi {
       const c = await this.sandboxOf(s);
       if (s.state === 'paused') await c.unpause();
       else await c.start();
-      this.d.repo.transition(s.id, 'running', 'started by request', this.now(), ['stopped', 'paused']);
+      this.transition(s.id, 'running', 'started by request', this.now(), ['stopped', 'paused']);
     });
     return this.require(s.id);
   }
@@ -316,7 +324,7 @@ export class SessionManager implements SessionsApi {
         await c.stop({ graceSeconds: 2 }).catch(() => undefined);
         await c.remove({ force: true, volumes: true });
       }
-      this.d.repo.transition(s.id, 'ended', reason, this.now());
+      this.transition(s.id, 'ended', reason, this.now());
     });
     if (s.snapshotImage && this.d.engine && this.d.repo.imageUsers(s.snapshotImage, s.id) === 0) {
       await this.d.engine.engine.removeImage(s.snapshotImage).catch((err: unknown) => this.d.log.warn({ err, image: s.snapshotImage }, 'could not remove a snapshot image'));
@@ -409,7 +417,15 @@ export class SessionManager implements SessionsApi {
   /** Records a state change seen from the engine (events, reconcile). */
   observe(id: string, to: SessionState, reason: string, from: readonly SessionState[]): boolean {
     if (this.changing.has(id)) return false;
-    return this.d.repo.transition(id, to, reason, this.now(), from);
+    return this.transition(id, to, reason, this.now(), from);
+  }
+
+  /** Moves a session (see SessionRepository.transition) and publishes the change. */
+  private transition(id: string, to: SessionState, reason: string, now: number, from?: readonly SessionState[]): boolean {
+    const before = this.d.events ? this.d.repo.get(id)?.state : undefined;
+    const moved = this.d.repo.transition(id, to, reason, now, from);
+    if (moved && before !== to) this.d.events?.publish({ type: 'session.state', sessionId: id, at: new Date(now).toISOString(), data: { from: before, to, reason } });
+    return moved;
   }
 
   private async changingState(id: string, fn: () => Promise<void>): Promise<void> {

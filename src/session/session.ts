@@ -1,4 +1,5 @@
 import type { ContainerSpec } from '../spec/container-spec.js';
+import type { AlertRules } from '../monitor/alert-rules.js';
 import type { Backend } from './sandbox.js';
 
 /**
@@ -37,6 +38,8 @@ export interface Session {
   confine: boolean;
   /** Defaults for later execs (`setWorkdir`, `withEnv`). */
   execDefaults: ExecDefaults;
+  /** Overrides of the alert rules for this session (see `DEFAULT_ALERT_RULES`). */
+  alertRules: Partial<AlertRules>;
   /** The session this one was forked from. */
   forkedFrom?: string;
   /** The snapshot image this session runs (removed when no session uses it). */

@@ -1,3 +1,4 @@
+import type { AlertRules } from '../monitor/alert-rules.js';
 import type { ContainerSpec } from '../spec/container-spec.js';
 import type { ExecDefaults, ExecRecord, Session, SessionEvent, SessionState } from '../session/session.js';
 import type { Database } from './database.js';
@@ -23,6 +24,7 @@ interface SessionRow {
   exec_defaults: string;
   forked_from: string | null;
   snapshot_image: string | null;
+  alert_rules: string;
 }
 
 export interface NewSession {
@@ -38,6 +40,7 @@ export interface NewSession {
   baseDir: string;
   confine: boolean;
   execDefaults?: ExecDefaults;
+  alertRules?: Partial<AlertRules>;
   forkedFrom?: string;
   snapshotImage?: string;
   /** unix ms */
@@ -72,6 +75,7 @@ function toSession(r: SessionRow): Session {
     baseDir: r.base_dir,
     confine: r.confine === 1,
     execDefaults: JSON.parse(r.exec_defaults) as ExecDefaults,
+    alertRules: JSON.parse(r.alert_rules) as Partial<AlertRules>,
     ...(r.forked_from ? { forkedFrom: r.forked_from } : {}),
     ...(r.snapshot_image ? { snapshotImage: r.snapshot_image } : {}),
     createdAt: iso(r.created_at),
@@ -94,12 +98,12 @@ export class SessionRepository {
         this.db
           .prepare(
             `INSERT INTO sessions (id, name, state, template, spec, labels, engine, ttl_ms, idle_timeout_ms, created_at, last_active_at,
-                                   base_dir, confine, exec_defaults, forked_from, snapshot_image)
-             VALUES (?, ?, 'creating', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                                   base_dir, confine, exec_defaults, forked_from, snapshot_image, alert_rules)
+             VALUES (?, ?, 'creating', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             s.id, s.name, s.template ?? null, JSON.stringify(s.spec), JSON.stringify(s.labels), s.engine, s.ttlMs ?? null, s.idleTimeoutMs ?? null, s.now, s.now,
-            s.baseDir, s.confine ? 1 : 0, JSON.stringify(s.execDefaults ?? {}), s.forkedFrom ?? null, s.snapshotImage ?? null,
+            s.baseDir, s.confine ? 1 : 0, JSON.stringify(s.execDefaults ?? {}), s.forkedFrom ?? null, s.snapshotImage ?? null, JSON.stringify(s.alertRules ?? {}),
           );
         this.db.prepare(`INSERT INTO container_bindings (session_id, container_name, bound_at) VALUES (?, ?, ?)`).run(s.id, s.containerName, s.now);
         this.db.prepare(`INSERT INTO session_events (session_id, at, to_state, reason) VALUES (?, ?, 'creating', 'created')`).run(s.id, s.now);

@@ -1,0 +1,149 @@
+import type { Logger } from '../common/logger.js';
+import type { Engine } from '../engine/engine.js';
+import type { RawCounters } from '../engine/stats.js';
+import type { Session } from '../session/session.js';
+import type { MonitorRepository } from '../store/monitor-repository.js';
+import type { SessionRepository } from '../store/session-repository.js';
+import { DEFAULT_ALERT_RULES, type AlertRules } from './alert-rules.js';
+import type { AlertManager } from './alert-manager.js';
+import { CgroupReader, type CgroupPaths } from './cgroup-reader.js';
+import { cpuPercent, type ResourceSample } from './resource-sample.js';
+
+export interface SamplerOptions {
+  engine: Engine;
+  sessions: SessionRepository;
+  store: MonitorRepository;
+  alerts: AlertManager;
+  log: Logger;
+  /** Between ticks, ms; default 5000. */
+  intervalMs?: number;
+  /** `auto` (default): cgroup files when readable, else the engine's stats API; or force one. */
+  source?: 'auto' | 'cgroup' | 'api';
+  /** Raw samples are kept this long, ms; default one day. */
+  rawRetentionMs?: number;
+  /** Per-minute rollups are kept this long, ms; default 30 days. */
+  rollupRetentionMs?: number;
+  /** Rules under every session's own overrides; default `DEFAULT_ALERT_RULES`. */
+  rules?: AlertRules;
+  /** Called with each tick's samples and how long the tick took (metrics). */
+  onTick?: (samples: ResourceSample[], ms: number) => void;
+  reader?: CgroupReader;
+}
+
+interface Seen {
+  paths?: CgroupPaths;
+  prev?: RawCounters;
+  prevAt?: number;
+}
+
+/** Samples at most this many containers at once. */
+const CONCURRENCY = 16;
+
+/**
+ * Samples every running engine session's container each interval: cgroup files first
+ * (cheap: a few file reads), the engine's stats API when they can't be read. Stores the
+ * samples (raw and rolled up), feeds the alert rules and prunes old data in small batches.
+ * A tick that is still running when the next is due is not doubled.
+ */
+export class Sampler {
+  private readonly seen = new Map<string, Seen>();
+  private readonly reader: CgroupReader;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<ResourceSample[]> | undefined;
+  /** Duration of the last tick, ms. */
+  lastTickMs = 0;
+
+  constructor(private readonly o: SamplerOptions) {
+    this.reader = o.reader ?? new CgroupReader();
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.tick().catch((err: unknown) => this.o.log.warn({ err }, 'sampling failed')), this.o.intervalMs ?? 5000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One tick now (or the one in progress). */
+  tick(): Promise<ResourceSample[]> {
+    this.running ??= this.sampleAll().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async sampleAll(): Promise<ResourceSample[]> {
+    const t0 = performance.now();
+    const sessions = this.o.sessions.list({ states: ['running'], limit: 100_000 }).filter((s) => s.backend === 'engine');
+    const live = new Set(sessions.map((s) => s.containerId ?? s.containerName));
+    for (const id of this.seen.keys()) if (!live.has(id)) this.seen.delete(id);
+    const samples: ResourceSample[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(CONCURRENCY, sessions.length) }, async () => {
+        while (next < sessions.length) {
+          const s = sessions[next++]!;
+          const sample = await this.sampleOne(s).catch((err: unknown) => void this.o.log.debug({ err, sessionId: s.id }, 'could not sample'));
+          if (sample) samples.push(sample);
+        }
+      }),
+    );
+    this.o.store.insertSamples(samples);
+    for (const s of samples) {
+      const session = sessions.find((x) => x.id === s.sessionId);
+      this.o.alerts.evaluate(s, { ...DEFAULT_ALERT_RULES, ...this.o.rules, ...session?.alertRules });
+    }
+    const now = Date.now();
+    this.o.store.prune(now - (this.o.rawRetentionMs ?? 86_400_000), now - (this.o.rollupRetentionMs ?? 30 * 86_400_000));
+    this.lastTickMs = performance.now() - t0;
+    this.o.onTick?.(samples, this.lastTickMs);
+    return samples;
+  }
+
+  /** Reads one container; the first reading only primes the CPU counter (returns undefined). */
+  private async sampleOne(s: Session): Promise<ResourceSample | undefined> {
+    const id = s.containerId ?? s.containerName;
+    const seen = this.seen.get(id) ?? {};
+    this.seen.set(id, seen);
+    const got = await this.read(id, seen);
+    if (!got) return undefined;
+    const { counters, source } = got;
+    const now = Date.now();
+    const first = seen.prev === undefined;
+    const cpu = cpuPercent(seen.prev, counters, now - (seen.prevAt ?? now));
+    seen.prev = counters;
+    seen.prevAt = now;
+    if (first) return undefined;
+    return {
+      sessionId: s.id,
+      at: new Date(now).toISOString(),
+      cpuPercent: cpu,
+      memoryBytes: counters.memoryBytes,
+      memoryLimitBytes: counters.memoryLimitBytes,
+      memoryPercent: counters.memoryLimitBytes ? Math.round((counters.memoryBytes / counters.memoryLimitBytes) * 10000) / 100 : 0,
+      netRxBytes: counters.netRxBytes,
+      netTxBytes: counters.netTxBytes,
+      blockReadBytes: counters.blockReadBytes,
+      blockWriteBytes: counters.blockWriteBytes,
+      pids: counters.pids,
+      source,
+    };
+  }
+
+  private async read(id: string, seen: Seen): Promise<{ counters: RawCounters; source: 'cgroup' | 'api' } | undefined> {
+    const mode = this.o.source ?? 'auto';
+    if (mode !== 'api') {
+      if (!seen.paths) {
+        const pid = (await this.o.engine.inspectContainer(id)).State.Pid ?? 0;
+        seen.paths = await this.reader.locate(pid);
+      }
+      const counters = seen.paths && (await this.reader.read(seen.paths));
+      if (counters) return { counters, source: 'cgroup' };
+      seen.paths = undefined;
+      if (mode === 'cgroup') return undefined;
+    }
+    return { counters: await this.o.engine.containerStats(id), source: 'api' };
+  }
+}
