@@ -12,6 +12,7 @@ import type { Backend } from './session/sandbox.js';
 import { SessionManager, type EngineSide } from './session/session-manager.js';
 import type { AlertRules } from './monitor/alert-rules.js';
 import { EventBus } from './monitor/event-bus.js';
+import { HealthRepository } from './store/health-repository.js';
 import { MonitorRepository } from './store/monitor-repository.js';
 import { OpMetricsRepository } from './store/op-metrics-repository.js';
 import type { ContainerSpec } from './spec/container-spec.js';
@@ -78,6 +79,8 @@ export class Berth {
   readonly opMetrics: OpMetricsRepository;
   /** Resource samples and alerts. */
   readonly monitor: MonitorRepository;
+  /** Health changes and restarts. */
+  readonly health: HealthRepository;
   /** Session state changes, alerts, OOM kills, health: subscribe to follow them. */
   readonly events = new EventBus();
   private readonly db: Database;
@@ -102,6 +105,7 @@ export class Berth {
     this.repo = parts.repo;
     this.opMetrics = new OpMetricsRepository(parts.db);
     this.monitor = new MonitorRepository(parts.db);
+    this.health = new HealthRepository(parts.db);
     this.local = new LocalBackend(parts.localRoot);
     const log = parts.log.child({ instance: parts.instance });
     this.engineSide = parts.engine && {

@@ -7,6 +7,7 @@ import type { Logger } from './common/logger.js';
 import { VERSION } from './common/version.js';
 import type { DaemonConfig } from './daemon/config.js';
 import { acquireLock } from './daemon/lock.js';
+import { HealthMonitor } from './health/health-monitor.js';
 import { AlertManager } from './monitor/alert-manager.js';
 import { DEFAULT_ALERT_RULES } from './monitor/alert-rules.js';
 import { DaemonMetrics } from './monitor/metrics.js';
@@ -102,6 +103,21 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     sampler?.start();
     cleanups.push(() => sampler?.stop());
 
+    const health = berth.hasEngine
+      ? new HealthMonitor({
+          engine: berth.engineClient,
+          sessions: berth.sessions,
+          repo: berth.repo,
+          health: berth.health,
+          alerts,
+          events: berth.events,
+          log: dlog,
+          engineRunsChecks: berth.engine?.kind === 'docker',
+        })
+      : undefined;
+    health?.start();
+    cleanups.push(() => health?.stop());
+
     const sweeper = setInterval(() => {
       berth.sessions.sweep().catch((err: unknown) => dlog.warn({ err }, 'sweep failed'));
     }, config.sweepIntervalMs);
@@ -129,7 +145,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     });
 
     const servers: FastifyInstance[] = [];
-    const unix = createApiServer({ berth, log: dlog, version: VERSION, terminalPingMs: config.terminalPingMs, metrics, info });
+    const unix = createApiServer({ berth, log: dlog, version: VERSION, terminalPingMs: config.terminalPingMs, metrics, ...(health ? { health } : {}), info });
     mkdirSync(dirname(config.socket), { recursive: true, mode: 0o755 });
     rmSync(config.socket, { force: true });
     await unix.listen({ path: config.socket });
@@ -137,7 +153,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     servers.push(unix);
     cleanups.push(() => rmSync(config.socket, { force: true }));
     if (config.tcp && config.token) {
-      const tcp = createApiServer({ berth, log: dlog, version: VERSION, terminalPingMs: config.terminalPingMs, metrics, info, token: config.token });
+      const tcp = createApiServer({ berth, log: dlog, version: VERSION, terminalPingMs: config.terminalPingMs, metrics, ...(health ? { health } : {}), info, token: config.token });
       const [host, port] = config.tcp.split(':');
       await tcp.listen({ host: host ?? '127.0.0.1', port: Number(port) });
       servers.push(tcp);

@@ -4,6 +4,7 @@ import type { Berth } from '../berth.js';
 import { BerthError } from '../common/errors.js';
 import { randomId } from '../common/ids.js';
 import type { Logger } from '../common/logger.js';
+import type { HealthMonitor } from '../health/health-monitor.js';
 import type { DaemonMetrics } from '../monitor/metrics.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { fileRoutes } from './routes/files.js';
@@ -25,6 +26,8 @@ export interface ApiServerOptions {
   terminalPingMs?: number;
   /** Prometheus metrics (served at /metrics, fed by every request). */
   metrics?: DaemonMetrics;
+  /** Health reports for `GET /v1/sessions/{id}/health`. */
+  health?: HealthMonitor;
 }
 
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -59,7 +62,7 @@ export function createApiServer(o: ApiServerOptions): FastifyInstance {
   systemRoutes(app, { version: o.version, info: o.info });
   sessionRoutes(app, o.berth);
   fileRoutes(app, o.berth);
-  monitorRoutes(app, o.berth, o.metrics);
+  monitorRoutes(app, o.berth, o.metrics, o.health);
   const token = o.token;
   terminalRoutes(app.server, {
     sessions: o.berth.sessions,

@@ -6,6 +6,7 @@ import { fail } from './fail.js';
 import { registerFileCommands } from './file-commands.js';
 import { registerSessionCommands } from './session-commands.js';
 import { registerShellCommands } from './shell-commands.js';
+import { registerMonitorCommands } from './monitor-commands.js';
 
 
 const program = new Command()
@@ -73,6 +74,7 @@ program
 registerSessionCommands(program);
 registerFileCommands(program);
 registerShellCommands(program);
+registerMonitorCommands(program);
 
 /** Runs the CLI (bin/berth.cjs calls this); exits the process when the command is done. */
 export async function main(argv: string[]): Promise<void> {

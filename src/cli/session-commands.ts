@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { DEFAULT_SHELL_CMD } from '../interactive/shell-stream.js';
 import { clientFor, type GlobalOptions } from './client-factory.js';
 import { runExecCommand } from './exec-command.js';
+import { table } from './table.js';
 import { collect, keyValues, positiveNumber, wholeNumber } from './parse.js';
 
 const out = (s: string) => process.stdout.write(s);
@@ -14,10 +15,6 @@ function ago(iso: string): string {
   return `${Math.floor(s / 86400)}d ago`;
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')).join('\n') + '\n';
-}
 
 /** run, ps, exec, logs, stop, start, rm, inspect: each a thin call to the daemon. */
 export function registerSessionCommands(program: Command): void {

@@ -19,6 +19,7 @@ import type {
 import type { FilesApi } from '../files/files-api.js';
 import type { AttachOptions, ShellOptions, ShellStream } from '../interactive/shell-stream.js';
 import { FilesClient } from './files-client.js';
+import { MonitorClient } from './monitor-client.js';
 import { call, errorFrom, open, type Endpoint, seg } from './http.js';
 
 export interface BerthClientOptions {
@@ -166,12 +167,15 @@ class SessionsClient implements SessionsApi {
 export class BerthClient {
   readonly sessions: SessionsApi;
   readonly files: FilesApi;
+  /** Samples, alerts, health, events and metrics. */
+  readonly monitor: MonitorClient;
   readonly endpoint: Endpoint;
 
   private constructor(ep: Endpoint) {
     this.endpoint = ep;
     this.sessions = new SessionsClient(ep);
     this.files = new FilesClient(ep);
+    this.monitor = new MonitorClient(ep);
   }
 
   /** Makes a client; nothing is sent until the first call. */

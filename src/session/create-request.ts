@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BerthError, invalidArgument } from '../common/errors.js';
 import { ContainerSpecBuilder } from '../spec/builder.js';
+import { healthPolicySchema, type HealthPolicy } from '../health/health-policy.js';
 import { alertRulesSchema, type AlertRules } from '../monitor/alert-rules.js';
 import type { Backend } from './sandbox.js';
 import type { ContainerSpec } from '../spec/container-spec.js';
@@ -36,6 +37,8 @@ export interface CreateSessionRequest {
   backend?: Backend;
   /** Overrides of the alert rules (thresholds and durations) for this session. */
   alerts?: Partial<AlertRules>;
+  /** What to do when the spec's health check fails (restart with backoff, up to a limit). */
+  health?: HealthPolicy;
 }
 
 export const createSessionSchema = z.strictObject({
@@ -53,6 +56,7 @@ export const createSessionSchema = z.strictObject({
   confine: z.boolean().optional(),
   backend: z.enum(['engine', 'local']).optional(),
   alerts: alertRulesSchema.optional(),
+  health: healthPolicySchema.optional(),
 });
 
 /** Default base dir of a session. */

@@ -114,6 +114,7 @@ export class SessionManager implements SessionsApi {
         baseDir: posix.normalize(request.baseDir ?? DEFAULT_BASE_DIR),
         confine: request.confine ?? true,
         alertRules: { ...this.d.templateAlerts?.[request.template ?? 'default'], ...request.alerts },
+        ...(request.health ? { healthPolicy: request.health } : {}),
       }, { backend });
       this.d.opMetrics?.record('createSession', true, performance.now() - t0, fellBack);
       return s;
@@ -213,6 +214,7 @@ export class SessionManager implements SessionsApi {
       confine: src.confine,
       execDefaults: src.execDefaults,
       alertRules: src.alertRules,
+      healthPolicy: src.healthPolicy,
       forkedFrom: src.id,
     };
     if (src.backend === 'local') {
@@ -313,8 +315,27 @@ export class SessionManager implements SessionsApi {
     return this.end(s, 'ended by request');
   }
 
-  /** Stops and removes the session's container and marks it ended with `reason`. Ending an ended session is a no-op. */
-  async end(s: Session, reason: string): Promise<Session> {
+  /**
+   * Restarts a running session's container (health policy), recorded as a state change;
+   * the engine's die/start events of the restart are not taken for news.
+   */
+  async restart(idOrName: string, reason: string): Promise<Session> {
+    const s = this.find(idOrName);
+    this.assertLive(s, 'restart');
+    await this.changingState(s.id, async () => {
+      const c = await this.sandboxOf(s);
+      await c.stop({ graceSeconds: 2 });
+      await c.start();
+      this.transition(s.id, 'running', reason, this.now(), ['running', 'stopped', 'paused']);
+    });
+    return this.require(s.id);
+  }
+
+  /**
+   * Stops and removes the session's container and marks it `state` (default `ended`)
+   * with `reason`. Ending an ended session is a no-op.
+   */
+  async end(s: Session, reason: string, state: 'ended' | 'failed' = 'ended'): Promise<Session> {
     if (TERMINAL_STATES.has(s.state)) return s;
     await this.changingState(s.id, async () => {
       if (s.backend === 'local') {
@@ -324,7 +345,7 @@ export class SessionManager implements SessionsApi {
         await c.stop({ graceSeconds: 2 }).catch(() => undefined);
         await c.remove({ force: true, volumes: true });
       }
-      this.transition(s.id, 'ended', reason, this.now());
+      this.transition(s.id, state, reason, this.now());
     });
     if (s.snapshotImage && this.d.engine && this.d.repo.imageUsers(s.snapshotImage, s.id) === 0) {
       await this.d.engine.engine.removeImage(s.snapshotImage).catch((err: unknown) => this.d.log.warn({ err, image: s.snapshotImage }, 'could not remove a snapshot image'));

@@ -1,4 +1,5 @@
 import type { ContainerSpec } from '../spec/container-spec.js';
+import type { HealthPolicy } from '../health/health-policy.js';
 import type { AlertRules } from '../monitor/alert-rules.js';
 import type { Backend } from './sandbox.js';
 
@@ -38,6 +39,8 @@ export interface Session {
   confine: boolean;
   /** Defaults for later execs (`setWorkdir`, `withEnv`). */
   execDefaults: ExecDefaults;
+  /** What happens when the health check fails (restart with backoff, up to a limit). */
+  healthPolicy: HealthPolicy;
   /** Overrides of the alert rules for this session (see `DEFAULT_ALERT_RULES`). */
   alertRules: Partial<AlertRules>;
   /** The session this one was forked from. */

@@ -1,3 +1,4 @@
+import type { HealthPolicy } from '../health/health-policy.js';
 import type { AlertRules } from '../monitor/alert-rules.js';
 import type { ContainerSpec } from '../spec/container-spec.js';
 import type { ExecDefaults, ExecRecord, Session, SessionEvent, SessionState } from '../session/session.js';
@@ -25,6 +26,7 @@ interface SessionRow {
   forked_from: string | null;
   snapshot_image: string | null;
   alert_rules: string;
+  health_policy: string;
 }
 
 export interface NewSession {
@@ -41,6 +43,7 @@ export interface NewSession {
   confine: boolean;
   execDefaults?: ExecDefaults;
   alertRules?: Partial<AlertRules>;
+  healthPolicy?: HealthPolicy;
   forkedFrom?: string;
   snapshotImage?: string;
   /** unix ms */
@@ -76,6 +79,7 @@ function toSession(r: SessionRow): Session {
     confine: r.confine === 1,
     execDefaults: JSON.parse(r.exec_defaults) as ExecDefaults,
     alertRules: JSON.parse(r.alert_rules) as Partial<AlertRules>,
+    healthPolicy: JSON.parse(r.health_policy) as HealthPolicy,
     ...(r.forked_from ? { forkedFrom: r.forked_from } : {}),
     ...(r.snapshot_image ? { snapshotImage: r.snapshot_image } : {}),
     createdAt: iso(r.created_at),
@@ -98,12 +102,12 @@ export class SessionRepository {
         this.db
           .prepare(
             `INSERT INTO sessions (id, name, state, template, spec, labels, engine, ttl_ms, idle_timeout_ms, created_at, last_active_at,
-                                   base_dir, confine, exec_defaults, forked_from, snapshot_image, alert_rules)
-             VALUES (?, ?, 'creating', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                                   base_dir, confine, exec_defaults, forked_from, snapshot_image, alert_rules, health_policy)
+             VALUES (?, ?, 'creating', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             s.id, s.name, s.template ?? null, JSON.stringify(s.spec), JSON.stringify(s.labels), s.engine, s.ttlMs ?? null, s.idleTimeoutMs ?? null, s.now, s.now,
-            s.baseDir, s.confine ? 1 : 0, JSON.stringify(s.execDefaults ?? {}), s.forkedFrom ?? null, s.snapshotImage ?? null, JSON.stringify(s.alertRules ?? {}),
+            s.baseDir, s.confine ? 1 : 0, JSON.stringify(s.execDefaults ?? {}), s.forkedFrom ?? null, s.snapshotImage ?? null, JSON.stringify(s.alertRules ?? {}), JSON.stringify(s.healthPolicy ?? {}),
           );
         this.db.prepare(`INSERT INTO container_bindings (session_id, container_name, bound_at) VALUES (?, ?, ?)`).run(s.id, s.containerName, s.now);
         this.db.prepare(`INSERT INTO session_events (session_id, at, to_state, reason) VALUES (?, ?, 'creating', 'created')`).run(s.id, s.now);

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Berth } from '../../berth.js';
+import { BerthError } from '../../common/errors.js';
+import type { HealthMonitor } from '../../health/health-monitor.js';
 import type { DaemonMetrics } from '../../monitor/metrics.js';
 import { parse } from '../parse.js';
 
@@ -10,7 +12,13 @@ const alertsQuery = z.strictObject({ state: z.enum(['firing', 'resolved']).optio
 const eventsQuery = z.strictObject({ session: z.string().min(1).optional() });
 
 /** Newest samples, a session's history, alerts, the event stream (SSE) and Prometheus metrics. */
-export function monitorRoutes(app: FastifyInstance, berth: Berth, metrics: DaemonMetrics | undefined): void {
+export function monitorRoutes(app: FastifyInstance, berth: Berth, metrics: DaemonMetrics | undefined, health: HealthMonitor | undefined): void {
+  app.get<{ Params: { id: string } }>('/v1/sessions/:id/health', async (req) => {
+    const s = await berth.sessions.get(req.params.id);
+    if (!health) throw new BerthError('Conflict', 'health checks need an engine; this daemon runs without one');
+    return health.report(s);
+  });
+
   app.get('/v1/stats', async (req) => {
     const q = parse(statsQuery, req.query, 'query');
     const id = q.session ? (await berth.sessions.get(q.session)).id : undefined;

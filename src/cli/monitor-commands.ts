@@ -1,0 +1,108 @@
+import type { Command } from 'commander';
+import type { ResourceSample } from '../monitor/resource-sample.js';
+import { clientFor, type GlobalOptions } from './client-factory.js';
+import { table } from './table.js';
+
+const out = (s: string) => process.stdout.write(s);
+
+function bytes(n: number): string {
+  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < u.length - 1) (v /= 1024), i++;
+  return `${v < 10 && i ? v.toFixed(2) : v < 100 && i ? v.toFixed(1) : Math.round(v)}${u[i]}`;
+}
+
+function statsTable(samples: ResourceSample[], names: Map<string, string>): string {
+  const rows = [['SESSION', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS']];
+  for (const s of samples) {
+    rows.push([
+      s.sessionId,
+      names.get(s.sessionId) ?? '',
+      `${s.cpuPercent.toFixed(2)}%`,
+      `${bytes(s.memoryBytes)} / ${s.memoryLimitBytes ? bytes(s.memoryLimitBytes) : 'unlimited'}`,
+      `${s.memoryPercent.toFixed(2)}%`,
+      `${bytes(s.netRxBytes)} / ${bytes(s.netTxBytes)}`,
+      `${bytes(s.blockReadBytes)} / ${bytes(s.blockWriteBytes)}`,
+      String(s.pids),
+    ]);
+  }
+  return table(rows);
+}
+
+/** stats, events, alerts, health. */
+export function registerMonitorCommands(program: Command): void {
+  const g = (): GlobalOptions => program.opts<GlobalOptions>();
+
+  program
+    .command('stats')
+    .description('live resource use of running sessions, refreshed in place (like docker stats)')
+    .argument('[sessions...]', 'only these sessions (ids or names)')
+    .option('--no-stream', 'print once and exit')
+    .option('--json', 'print JSON once and exit')
+    .option('--interval <ms>', 'refresh every this many ms', '1000')
+    .action(async (sessions: string[], o: { stream: boolean; json?: boolean; interval: string }) => {
+      const c = await clientFor(g());
+      const wanted = new Set<string>();
+      const names = new Map<string, string>();
+      for (const s of await c.sessions.list({})) {
+        names.set(s.id, s.name);
+        if (sessions.includes(s.id) || sessions.includes(s.name)) wanted.add(s.id);
+      }
+      if (sessions.length && wanted.size === 0) await c.sessions.get(sessions[0]!);
+      const read = async () => (await c.monitor.stats()).filter((s) => !sessions.length || wanted.has(s.sessionId));
+      if (o.json) return void out(`${JSON.stringify(await read(), null, 2)}\n`);
+      if (!o.stream) return void out(statsTable(await read(), names));
+      const interval = Math.max(200, Number(o.interval) || 1000);
+      const tty = process.stdout.isTTY;
+      for (;;) {
+        const text = statsTable(await read(), names);
+        out(tty ? `\x1b[H\x1b[2J${text}` : `${text}\n`);
+        await new Promise((r) => setTimeout(r, interval));
+      }
+    });
+
+  program
+    .command('events')
+    .description('follow session state changes, alerts, OOM kills and health changes')
+    .option('--session <session>', 'only this session')
+    .option('--json', 'one JSON object per line')
+    .action(async (o: { session?: string; json?: boolean }) => {
+      const c = await clientFor(g());
+      const { events } = await c.monitor.events(o.session ? { session: o.session } : {});
+      for await (const e of events) {
+        out(o.json ? `${JSON.stringify(e)}\n` : `${e.at} ${e.type.padEnd(14)} ${e.sessionId} ${JSON.stringify(e.data)}\n`);
+      }
+    });
+
+  program
+    .command('alerts')
+    .description('firing alerts (with --all, resolved ones too)')
+    .option('-a, --all', 'include resolved alerts')
+    .option('--session <session>', 'only this session')
+    .option('--json', 'print JSON')
+    .action(async (o: { all?: boolean; session?: string; json?: boolean }) => {
+      const c = await clientFor(g());
+      const list = await c.monitor.alerts({ ...(o.all ? {} : { state: 'firing' as const }), ...(o.session ? { session: o.session } : {}) });
+      if (o.json) return void out(`${JSON.stringify(list, null, 2)}\n`);
+      const rows = [['ID', 'SESSION', 'RULE', 'STATE', 'FIRED', 'MESSAGE']];
+      for (const a of list) rows.push([String(a.id), a.sessionId, a.rule, a.state, a.firedAt, a.message]);
+      out(table(rows));
+    });
+
+  program
+    .command('health')
+    .description("a session's health: status, checks, restarts")
+    .argument('<session>', 'session id or name')
+    .option('--json', 'print JSON')
+    .action(async (session: string, o: { json?: boolean }) => {
+      const c = await clientFor(g());
+      const h = await c.monitor.health(session);
+      if (o.json) return void out(`${JSON.stringify(h, null, 2)}\n`);
+      const lines = [`status: ${h.status} (checked by ${h.checkedBy}, failing streak ${h.failingStreak})`];
+      if (h.lastCheckAt) lines.push(`last check: ${h.lastCheckAt}${h.lastOutput ? ` — ${h.lastOutput.trim().slice(0, 200)}` : ''}`);
+      lines.push(`policy: ${JSON.stringify(h.policy)}`, `restarts: ${h.restarts.length}`);
+      for (const r of h.restarts) lines.push(`  ${r.at} #${r.attempt} ${r.reason}`);
+      out(`${lines.join('\n')}\n`);
+    });
+}
