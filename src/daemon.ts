@@ -10,6 +10,7 @@ import { acquireLock } from './daemon/lock.js';
 import { HealthMonitor } from './health/health-monitor.js';
 import { AlertManager } from './monitor/alert-manager.js';
 import { DEFAULT_ALERT_RULES } from './monitor/alert-rules.js';
+import { KernelOomLog } from './monitor/kernel-oom-log.js';
 import { DaemonMetrics } from './monitor/metrics.js';
 import { Sampler } from './monitor/sampler.js';
 import { EventsWatcher } from './session/events-watcher.js';
@@ -69,21 +70,6 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       }).then(() => undefined);
     await doReconcile();
 
-    const watcher = berth.hasEngine
-      ? new EventsWatcher({
-          engine: berth.engineClient,
-          sessions: berth.sessions,
-          instance: berth.instance,
-          log: dlog,
-          onReconnect: () => doReconcile().catch((err: unknown) => dlog.warn({ err }, 'reconcile after reconnect failed')),
-          onOom: (sessionId) => {
-            berth.events.publish({ type: 'session.oom', sessionId, data: { reason: 'the container was OOM-killed' } });
-            alerts.raise(sessionId, 'oom', 'the container was killed for using more memory than its limit');
-          },
-        })
-      : undefined;
-    watcher?.start();
-    cleanups.push(() => watcher?.close());
 
     const sampler = berth.hasEngine
       ? new Sampler({
@@ -102,6 +88,26 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       : undefined;
     sampler?.start();
     cleanups.push(() => sampler?.stop());
+
+    const kernelOom = new KernelOomLog(dlog);
+    if (berth.hasEngine) kernelOom.start();
+    cleanups.push(() => kernelOom.stop());
+    const watcher = berth.hasEngine
+      ? new EventsWatcher({
+          engine: berth.engineClient,
+          sessions: berth.sessions,
+          instance: berth.instance,
+          log: dlog,
+          onReconnect: () => doReconcile().catch((err: unknown) => dlog.warn({ err }, 'reconcile after reconnect failed')),
+          oomEvidence: async (containerId) => (kernelOom.wasOomKilled(containerId) ? 1 : sampler?.oomKills(containerId)),
+          onOom: (sessionId) => {
+            berth.events.publish({ type: 'session.oom', sessionId, data: { reason: 'the container was OOM-killed' } });
+            alerts.raise(sessionId, 'oom', 'the container was killed for using more memory than its limit');
+          },
+        })
+      : undefined;
+    watcher?.start();
+    cleanups.push(() => watcher?.close());
 
     const health = berth.hasEngine
       ? new HealthMonitor({

@@ -10,7 +10,7 @@ function bytes(n: number): string {
   let i = 0;
   let v = n;
   while (v >= 1024 && i < u.length - 1) (v /= 1024), i++;
-  return `${v < 10 && i ? v.toFixed(2) : v < 100 && i ? v.toFixed(1) : Math.round(v)}${u[i]}`;
+  return `${Number(v.toFixed(2))}${u[i]}`;
 }
 
 function statsTable(samples: ResourceSample[], names: Map<string, string>): string {

@@ -100,6 +100,13 @@ export class CgroupReader {
     };
   }
 
+  /** OOM kills in the cgroup so far (v1 memory.oom_control, v2 memory.events); undefined when unreadable. */
+  async oomKills(p: CgroupPaths): Promise<number | undefined> {
+    const file = p.version === 1 ? join(p.dirs.memory!, 'memory.oom_control') : join(p.dirs['']!, 'memory.events');
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    return text === undefined ? undefined : (kv(text).get('oom_kill') ?? 0);
+  }
+
   /** Bytes received and sent on every interface but lo, from the container's network namespace. */
   private async net(pid: number): Promise<{ rx: number; tx: number }> {
     const text = await readFile(join(this.proc, String(pid), 'net', 'dev'), 'utf8').catch(() => '');

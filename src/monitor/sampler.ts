@@ -102,6 +102,16 @@ export class Sampler {
     return samples;
   }
 
+  /**
+   * OOM kills in a container's cgroup, read now from where the sampler found it (the
+   * cgroup outlives the container's exit by a moment). For engines whose inspect does not
+   * report `OOMKilled` (Podman with cgroup v1 here). Undefined when unknown.
+   */
+  async oomKills(containerId: string): Promise<number | undefined> {
+    const paths = this.seen.get(containerId)?.paths;
+    return paths ? this.reader.oomKills(paths) : undefined;
+  }
+
   /** Reads one container; the first reading only primes the CPU counter (returns undefined). */
   private async sampleOne(s: Session): Promise<ResourceSample | undefined> {
     const id = s.containerId ?? s.containerName;

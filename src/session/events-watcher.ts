@@ -23,8 +23,10 @@ export interface EventsWatcherDeps {
   onReconnect: () => Promise<void>;
   /** First retry delay in ms (doubles up to 10 s); default 250. */
   retryMs?: number;
-  /** Called when a session's container was OOM-killed (confirmed by inspect). */
+  /** Called when a session's container was OOM-killed (confirmed by inspect, or by `oomEvidence`). */
   onOom?: (sessionId: string, containerId: string) => void;
+  /** OOM kills seen in the container's cgroup, for engines whose inspect does not say. */
+  oomEvidence?: (containerId: string) => Promise<number | undefined>;
 }
 
 /**
@@ -98,8 +100,11 @@ export class EventsWatcher {
   private readonly oomReported = new Set<string>();
   private async confirmOom(sessionId: string, containerId: string): Promise<void> {
     if (this.oomReported.has(containerId)) return;
-    const st = await this.d.engine.inspectContainer(containerId).catch(() => undefined);
-    if (!st?.State.OOMKilled || this.oomReported.has(containerId)) return;
+    const [kills, st] = await Promise.all([
+      this.d.oomEvidence?.(containerId).catch(() => undefined),
+      this.d.engine.inspectContainer(containerId).catch(() => undefined),
+    ]);
+    if (!(st?.State.OOMKilled || (kills ?? 0) > 0) || this.oomReported.has(containerId)) return;
     this.oomReported.add(containerId);
     this.d.onOom?.(sessionId, containerId);
   }
