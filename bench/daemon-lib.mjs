@@ -8,8 +8,10 @@ import { BerthClient } from '../dist/client/client.js';
 
 export const BIN = new URL('../bin/berth.cjs', import.meta.url).pathname;
 
-export async function startBenchDaemon(engine) {
+/** `prepare(dir)` may write config into `<dir>/data` before the daemon starts. */
+export async function startBenchDaemon(engine, prepare) {
   const dir = mkdtempSync(join(tmpdir(), 'berth-bench-'));
+  prepare?.(dir);
   const socket = join(dir, 'berth.sock');
   const child = spawn(process.execPath, [BIN, '--socket', socket, 'daemon', '--data-dir', join(dir, 'data'), '--engine', engine, '--log-level', 'warn'], {
     stdio: ['ignore', 'ignore', 'inherit'],

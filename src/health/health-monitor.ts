@@ -85,7 +85,8 @@ export class HealthMonitor {
   }
 
   private async checkAll(): Promise<void> {
-    const sessions = this.o.repo.list({ states: ['running'], limit: 100_000 }).filter((s) => s.backend === 'engine' && s.spec.healthcheck);
+    const ids0 = this.o.repo.runningOnEngine(true);
+    const sessions = ids0.length ? ids0.map((x) => this.o.repo.get(x.id)).filter((s): s is Session => s !== undefined) : [];
     const ids = new Set(sessions.map((s) => s.id));
     for (const id of this.watches.keys()) if (!ids.has(id)) this.watches.delete(id);
     await Promise.all(sessions.map((s) => this.checkOne(s).catch((err: unknown) => this.o.log.debug({ err, sessionId: s.id }, 'health check failed to run'))));

@@ -1,3 +1,4 @@
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RawCounters } from '../engine/stats.js';
@@ -10,15 +11,68 @@ export interface CgroupPaths {
   dirs: Record<string, string>;
 }
 
-const num = async (file: string): Promise<number | undefined> => {
-  const t = await readFile(file, 'utf8').catch(() => undefined);
+/**
+ * Kernel pseudo-files are read synchronously: a few hundred bytes from memory, cheaper
+ * than a thread-pool round trip each. Files read every tick stay open (see `FileCache`)
+ * and are re-read from offset 0: one syscall a file instead of four.
+ */
+const text = (file: string, files?: FileCache): string | undefined => {
+  if (files) return files.read(file);
+  try {
+    return readFileSync(file, 'latin1');
+  } catch {
+    return undefined;
+  }
+};
+
+const BUF = Buffer.alloc(64 * 1024);
+
+/** Open descriptors of one container's counter files; `close()` when the container is gone. */
+export class FileCache {
+  private readonly fds = new Map<string, number>();
+
+  read(file: string): string | undefined {
+    let fd = this.fds.get(file);
+    try {
+      if (fd === undefined) {
+        fd = openSync(file, 'r');
+        this.fds.set(file, fd);
+      }
+      const n = readSync(fd, BUF, 0, BUF.length, 0);
+      return BUF.toString('latin1', 0, n);
+    } catch {
+      if (fd !== undefined) this.drop(file, fd);
+      return undefined;
+    }
+  }
+
+  close(): void {
+    for (const [file, fd] of this.fds) this.drop(file, fd);
+  }
+
+  private drop(file: string, fd: number): void {
+    this.fds.delete(file);
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+  }
+}
+
+const num = (file: string, files?: FileCache): number | undefined => {
+  const t = text(file, files);
   if (t === undefined) return undefined;
   const v = t.trim();
   return v === 'max' ? 0 : Number(v);
 };
 
-/** `key value` lines (memory.stat, cpu.stat) into a map. */
-const kv = (text: string): Map<string, number> => new Map(text.split('\n').filter(Boolean).map((l) => { const [k, v] = l.split(/\s+/); return [k ?? '', Number(v)]; }));
+/** The number after `key ` in a `key value` file (memory.stat, cpu.stat, memory.events). */
+const field = (t: string, key: string): number | undefined => {
+  const i = t.startsWith(`${key} `) ? 0 : t.indexOf(`\n${key} `) + 1;
+  if (i === 0 && !t.startsWith(`${key} `)) return undefined;
+  return Number.parseInt(t.slice(i + key.length + 1), 10);
+};
 
 /** Memory limits above this are "unlimited" (cgroup v1 reports a huge page-rounded number). */
 const UNLIMITED = 2 ** 60;
@@ -49,70 +103,59 @@ export class CgroupReader {
     return undefined;
   }
 
-  async read(p: CgroupPaths): Promise<RawCounters | undefined> {
-    const net = await this.net(p.pid);
+  /** One reading; with `files`, through descriptors kept open between readings. */
+  read(p: CgroupPaths, files?: FileCache): RawCounters | undefined {
+    const net = this.net(p.pid, files);
     if (p.version === 1) {
       const d = p.dirs;
-      const [cpuNs, mem, limit, pids, blk] = await Promise.all([
-        num(join(d.cpuacct!, 'cpuacct.usage')),
-        num(join(d.memory!, 'memory.usage_in_bytes')),
-        num(join(d.memory!, 'memory.limit_in_bytes')),
-        d.pids ? num(join(d.pids, 'pids.current')) : undefined,
-        d.blkio ? readFile(join(d.blkio, 'blkio.throttle.io_service_bytes'), 'utf8').catch(() => '') : '',
-      ]);
+      const cpuNs = num(join(d.cpuacct!, 'cpuacct.usage'), files);
+      const mem = num(join(d.memory!, 'memory.usage_in_bytes'), files);
       if (cpuNs === undefined || mem === undefined) return undefined;
+      const limit = num(join(d.memory!, 'memory.limit_in_bytes'), files) ?? 0;
+      const pids = d.pids ? num(join(d.pids, 'pids.current'), files) : undefined;
       const io = { read: 0, write: 0 };
-      for (const line of blk.split('\n')) {
+      for (const line of (d.blkio ? text(join(d.blkio, 'blkio.throttle.io_service_bytes'), files) ?? '' : '').split('\n')) {
         const [, op, v] = line.split(' ');
         if (op === 'Read') io.read += Number(v);
         if (op === 'Write') io.write += Number(v);
       }
-      const stat = kv(await readFile(join(d.memory!, 'memory.stat'), 'utf8').catch(() => ''));
       // Like `docker stats`: usage minus the inactive page cache.
-      const cache = stat.get('total_inactive_file') ?? 0;
-      return { cpuNs, memoryBytes: Math.max(0, mem - cache), memoryLimitBytes: (limit ?? 0) >= UNLIMITED ? 0 : (limit ?? 0), netRxBytes: net.rx, netTxBytes: net.tx, blockReadBytes: io.read, blockWriteBytes: io.write, pids: pids ?? 0 };
+      const cache = field(text(join(d.memory!, 'memory.stat'), files) ?? '', 'total_inactive_file') ?? 0;
+      return { cpuNs, memoryBytes: Math.max(0, mem - cache), memoryLimitBytes: limit >= UNLIMITED ? 0 : limit, netRxBytes: net.rx, netTxBytes: net.tx, blockReadBytes: io.read, blockWriteBytes: io.write, pids: pids ?? 0 };
     }
     const dir = p.dirs['']!;
-    const [cpuStat, mem, limit, pids, ioStat, memStat] = await Promise.all([
-      readFile(join(dir, 'cpu.stat'), 'utf8').catch(() => undefined),
-      num(join(dir, 'memory.current')),
-      num(join(dir, 'memory.max')),
-      num(join(dir, 'pids.current')),
-      readFile(join(dir, 'io.stat'), 'utf8').catch(() => ''),
-      readFile(join(dir, 'memory.stat'), 'utf8').catch(() => ''),
-    ]);
+    const cpuStat = text(join(dir, 'cpu.stat'), files);
+    const mem = num(join(dir, 'memory.current'), files);
     if (cpuStat === undefined || mem === undefined) return undefined;
     const io = { read: 0, write: 0 };
-    for (const m of ioStat.matchAll(/rbytes=(\d+) wbytes=(\d+)/g)) {
+    for (const m of (text(join(dir, 'io.stat'), files) ?? '').matchAll(/rbytes=(\d+) wbytes=(\d+)/g)) {
       io.read += Number(m[1]);
       io.write += Number(m[2]);
     }
-    const inactive = kv(memStat).get('inactive_file') ?? 0;
+    const inactive = field(text(join(dir, 'memory.stat'), files) ?? '', 'inactive_file') ?? 0;
     return {
-      cpuNs: (kv(cpuStat).get('usage_usec') ?? 0) * 1000,
+      cpuNs: (field(cpuStat, 'usage_usec') ?? 0) * 1000,
       memoryBytes: Math.max(0, mem - inactive),
-      memoryLimitBytes: limit ?? 0,
+      memoryLimitBytes: num(join(dir, 'memory.max'), files) ?? 0,
       netRxBytes: net.rx,
       netTxBytes: net.tx,
       blockReadBytes: io.read,
       blockWriteBytes: io.write,
-      pids: pids ?? 0,
+      pids: num(join(dir, 'pids.current'), files) ?? 0,
     };
   }
 
   /** OOM kills in the cgroup so far (v1 memory.oom_control, v2 memory.events); undefined when unreadable. */
-  async oomKills(p: CgroupPaths): Promise<number | undefined> {
-    const file = p.version === 1 ? join(p.dirs.memory!, 'memory.oom_control') : join(p.dirs['']!, 'memory.events');
-    const text = await readFile(file, 'utf8').catch(() => undefined);
-    return text === undefined ? undefined : (kv(text).get('oom_kill') ?? 0);
+  oomKills(p: CgroupPaths): number | undefined {
+    const t = text(p.version === 1 ? join(p.dirs.memory!, 'memory.oom_control') : join(p.dirs['']!, 'memory.events'));
+    return t === undefined ? undefined : (field(t, 'oom_kill') ?? 0);
   }
 
   /** Bytes received and sent on every interface but lo, from the container's network namespace. */
-  private async net(pid: number): Promise<{ rx: number; tx: number }> {
-    const text = await readFile(join(this.proc, String(pid), 'net', 'dev'), 'utf8').catch(() => '');
+  private net(pid: number, files?: FileCache): { rx: number; tx: number } {
     let rx = 0;
     let tx = 0;
-    for (const line of text.split('\n').slice(2)) {
+    for (const line of (text(join(this.proc, String(pid), 'net', 'dev'), files) ?? '').split('\n').slice(2)) {
       const [name, rest] = line.split(':');
       if (!rest || name?.trim() === 'lo') continue;
       const f = rest.trim().split(/\s+/).map(Number);

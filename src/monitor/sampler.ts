@@ -1,12 +1,11 @@
 import type { Logger } from '../common/logger.js';
 import type { Engine } from '../engine/engine.js';
 import type { RawCounters } from '../engine/stats.js';
-import type { Session } from '../session/session.js';
 import type { MonitorRepository } from '../store/monitor-repository.js';
 import type { SessionRepository } from '../store/session-repository.js';
 import { DEFAULT_ALERT_RULES, type AlertRules } from './alert-rules.js';
 import type { AlertManager } from './alert-manager.js';
-import { CgroupReader, type CgroupPaths } from './cgroup-reader.js';
+import { CgroupReader, FileCache, type CgroupPaths } from './cgroup-reader.js';
 import { cpuPercent, type ResourceSample } from './resource-sample.js';
 
 export interface SamplerOptions {
@@ -32,6 +31,7 @@ export interface SamplerOptions {
 
 interface Seen {
   paths?: CgroupPaths;
+  files?: FileCache;
   prev?: RawCounters;
   prevAt?: number;
 }
@@ -66,6 +66,8 @@ export class Sampler {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.running?.catch(() => undefined);
+    for (const s of this.seen.values()) s.files?.close();
+    this.seen.clear();
   }
 
   /** One tick now (or the one in progress). */
@@ -76,9 +78,13 @@ export class Sampler {
 
   private async sampleAll(): Promise<ResourceSample[]> {
     const t0 = performance.now();
-    const sessions = this.o.sessions.list({ states: ['running'], limit: 100_000 }).filter((s) => s.backend === 'engine');
-    const live = new Set(sessions.map((s) => s.containerId ?? s.containerName));
-    for (const id of this.seen.keys()) if (!live.has(id)) this.seen.delete(id);
+    const sessions = this.o.sessions.runningOnEngine();
+    const live = new Set(sessions.map((s) => s.containerRef));
+    for (const [id, seen] of this.seen) {
+      if (live.has(id)) continue;
+      seen.files?.close();
+      this.seen.delete(id);
+    }
     const samples: ResourceSample[] = [];
     let next = 0;
     await Promise.all(
@@ -91,10 +97,8 @@ export class Sampler {
       }),
     );
     this.o.store.insertSamples(samples);
-    for (const s of samples) {
-      const session = sessions.find((x) => x.id === s.sessionId);
-      this.o.alerts.evaluate(s, { ...DEFAULT_ALERT_RULES, ...this.o.rules, ...session?.alertRules });
-    }
+    const byId = new Map(sessions.map((s) => [s.id, s]));
+    for (const s of samples) this.o.alerts.evaluate(s, { ...DEFAULT_ALERT_RULES, ...this.o.rules, ...byId.get(s.sessionId)?.alertRules });
     const now = Date.now();
     this.o.store.prune(now - (this.o.rawRetentionMs ?? 86_400_000), now - (this.o.rollupRetentionMs ?? 30 * 86_400_000));
     this.lastTickMs = performance.now() - t0;
@@ -113,8 +117,8 @@ export class Sampler {
   }
 
   /** Reads one container; the first reading only primes the CPU counter (returns undefined). */
-  private async sampleOne(s: Session): Promise<ResourceSample | undefined> {
-    const id = s.containerId ?? s.containerName;
+  private async sampleOne(s: { id: string; containerRef: string }): Promise<ResourceSample | undefined> {
+    const id = s.containerRef;
     const seen = this.seen.get(id) ?? {};
     this.seen.set(id, seen);
     const got = await this.read(id, seen);
@@ -148,9 +152,11 @@ export class Sampler {
       if (!seen.paths) {
         const pid = (await this.o.engine.inspectContainer(id)).State.Pid ?? 0;
         seen.paths = await this.reader.locate(pid);
+        seen.files = new FileCache();
       }
-      const counters = seen.paths && (await this.reader.read(seen.paths));
+      const counters = seen.paths && this.reader.read(seen.paths, seen.files);
       if (counters) return { counters, source: 'cgroup' };
+      seen.files?.close();
       seen.paths = undefined;
       if (mode === 'cgroup') return undefined;
     }

@@ -127,6 +127,20 @@ export class SessionRepository {
     return r && toSession(r);
   }
 
+  /**
+   * Running engine sessions, just what the sampler needs (no spec parsing: it runs every
+   * tick over every session). With `withHealthcheck`, only those whose spec has one.
+   */
+  runningOnEngine(withHealthcheck = false): Array<{ id: string; containerRef: string; alertRules: Partial<AlertRules> }> {
+    const rows = this.db
+      .prepare(
+        `SELECT s.id, COALESCE(b.container_id, b.container_name) AS ref, s.alert_rules FROM sessions s JOIN container_bindings b ON b.session_id = s.id
+         WHERE s.state = 'running' AND s.engine != 'local' ${withHealthcheck ? `AND json_extract(s.spec, '$.healthcheck') IS NOT NULL` : ''}`,
+      )
+      .all() as Array<{ id: string; ref: string; alert_rules: string }>;
+    return rows.map((r) => ({ id: r.id, containerRef: r.ref, alertRules: r.alert_rules === '{}' ? {} : (JSON.parse(r.alert_rules) as Partial<AlertRules>) }));
+  }
+
   nameTaken(name: string): boolean {
     return this.db.prepare(`SELECT 1 FROM sessions WHERE name = ?`).get(name) !== undefined;
   }

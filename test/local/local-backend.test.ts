@@ -199,6 +199,19 @@ describe('local backend: fallback and the daemon', () => {
   const dirs = daemonDirs('local-daemon');
   afterAll(() => dirs.rm());
 
+  it('keeps alert rules and the health policy per session, over the template\'s', async () => {
+    const berth = await Berth.connect({ backend: 'local', localRoot: join(dirs.dir, 'rules'), templateAlerts: { default: { cpuPercent: 10, memoryForMs: 1 } } });
+    try {
+      const s = await berth.sessions.create({ alerts: { cpuPercent: 20, cpuForMs: 5 }, health: { restartOnUnhealthy: true, maxRestarts: 1 } });
+      expect(s.alertRules).toEqual({ cpuPercent: 20, memoryForMs: 1, cpuForMs: 5 });
+      expect(s.healthPolicy).toEqual({ restartOnUnhealthy: true, maxRestarts: 1 });
+      expect(((await berth.sessions.create({ alerts: { cpuPercent: -1 } }).catch((e: unknown) => e)) as BerthError).code).toBe('InvalidArgument');
+      await berth.sessions.remove(s.id);
+    } finally {
+      await berth.close();
+    }
+  });
+
   it('without an engine: EngineUnavailable, unless fallback is local (logged and counted)', async () => {
     expect(await code(Berth.connect({ socketPath: NO_ENGINE }))).toBe('EngineUnavailable');
     const warnings: string[] = [];
