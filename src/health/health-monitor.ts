@@ -19,7 +19,7 @@ export interface HealthMonitorOptions {
   log: Logger;
   /** True when the engine runs health checks itself (Docker); berth then reads its status. */
   engineRunsChecks: boolean;
-  /** How often sessions are looked at, ms; default 500. */
+  /** How often sessions are looked at, ms; default 1000. */
   tickMs?: number;
 }
 
@@ -52,7 +52,7 @@ export class HealthMonitor {
   constructor(private readonly o: HealthMonitorOptions) {}
 
   start(): void {
-    this.timer ??= setInterval(() => void this.tick(), this.o.tickMs ?? 500);
+    this.timer ??= setInterval(() => void this.tick(), this.o.tickMs ?? 1000);
     this.timer.unref();
   }
 

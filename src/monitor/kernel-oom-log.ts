@@ -16,7 +16,7 @@ export class KernelOomLog {
   private readonly killed = new Map<string, number>();
   private readonly buf = Buffer.alloc(8192);
 
-  constructor(private readonly log: Logger, private readonly pollMs = 500) {}
+  constructor(private readonly log: Logger, private readonly pollMs = 2000) {}
 
   start(): void {
     try {

@@ -28,7 +28,8 @@ export class DaemonMetrics {
   constructor(o: DaemonMetricsOptions) {
     const registers = [this.registry];
     this.max = o.maxSessionSeries ?? 1000;
-    collectDefaultMetrics({ register: this.registry, prefix: 'berth_' });
+    // The event-loop delay monitor samples every 10 ms by default: about 1 % of a core on its own.
+    collectDefaultMetrics({ register: this.registry, prefix: 'berth_', eventLoopMonitoringPrecision: 500 });
     this.requests = new Counter({ name: 'berth_http_requests_total', help: 'HTTP requests by method, route template and status', labelNames: ['method', 'route', 'status'], registers });
     this.latency = new Histogram({ name: 'berth_http_request_duration_seconds', help: 'HTTP request latency', labelNames: ['method', 'route'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30], registers });
     this.engineCalls = new Counter({ name: 'berth_engine_calls_total', help: 'Engine API calls by operation and outcome', labelNames: ['op', 'outcome'], registers });

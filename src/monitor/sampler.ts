@@ -24,6 +24,8 @@ export interface SamplerOptions {
   rollupRetentionMs?: number;
   /** Rules under every session's own overrides; default `DEFAULT_ALERT_RULES`. */
   rules?: AlertRules;
+  /** Samples are written (and old ones pruned, in batches) at least this often, ms; default 10000. */
+  flushMs?: number;
   /** Called with each tick's samples and how long the tick took (metrics). */
   onTick?: (samples: ResourceSample[], ms: number) => void;
   reader?: CgroupReader;
@@ -42,7 +44,8 @@ const CONCURRENCY = 16;
 /**
  * Samples every running engine session's container each interval: cgroup files first
  * (cheap: a few file reads), the engine's stats API when they can't be read. Stores the
- * samples (raw and rolled up), feeds the alert rules and prunes old data in small batches.
+ * samples (raw and rolled up; written in batches), feeds the alert rules and prunes old
+ * data in small batches.
  * A tick that is still running when the next is due is not doubled.
  */
 export class Sampler {
@@ -50,6 +53,7 @@ export class Sampler {
   private readonly reader: CgroupReader;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<ResourceSample[]> | undefined;
+  private lastFlush = Date.now();
   /** Duration of the last tick, ms. */
   lastTickMs = 0;
 
@@ -68,6 +72,7 @@ export class Sampler {
     await this.running?.catch(() => undefined);
     for (const s of this.seen.values()) s.files?.close();
     this.seen.clear();
+    this.o.store.flush();
   }
 
   /** One tick now (or the one in progress). */
@@ -100,7 +105,10 @@ export class Sampler {
     const byId = new Map(sessions.map((s) => [s.id, s]));
     for (const s of samples) this.o.alerts.evaluate(s, { ...DEFAULT_ALERT_RULES, ...this.o.rules, ...byId.get(s.sessionId)?.alertRules });
     const now = Date.now();
-    this.o.store.prune(now - (this.o.rawRetentionMs ?? 86_400_000), now - (this.o.rollupRetentionMs ?? 30 * 86_400_000));
+    if (now - this.lastFlush >= (this.o.flushMs ?? 10_000)) {
+      this.lastFlush = now;
+      this.o.store.prune(now - (this.o.rawRetentionMs ?? 86_400_000), now - (this.o.rollupRetentionMs ?? 30 * 86_400_000));
+    }
     this.lastTickMs = performance.now() - t0;
     this.o.onTick?.(samples, this.lastTickMs);
     return samples;

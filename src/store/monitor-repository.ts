@@ -67,31 +67,57 @@ const toAlert = (r: AlertRow): StoredAlert => ({
 export class MonitorRepository {
   constructor(private readonly db: Database) {}
 
-  /** Stores a tick's samples and folds them into their minute's rollup, in one transaction. */
+  /** Samples not yet written: writes are batched (one transaction, one fsync, per flush). */
+  private pending: ResourceSample[] = [];
+
+  /**
+   * Queues a tick's samples. They are written by `flush()` (the sampler calls it every
+   * few seconds, and every read here does first, so reads always see them); a crash
+   * loses at most the samples since the last flush.
+   */
   insertSamples(samples: ResourceSample[]): void {
-    if (!samples.length) return;
+    this.pending.push(...samples);
+    if (this.pending.length >= 50_000) this.flush();
+  }
+
+  /** Writes the queued samples and folds them into their minutes' rollups, in one transaction. */
+  flush(): void {
+    if (!this.pending.length) return;
+    const samples = this.pending;
+    this.pending = [];
     const ins = this.db.prepare(
       `INSERT INTO resource_samples (session_id, at, cpu_percent, mem_bytes, mem_limit, net_rx, net_tx, blk_read, blk_write, pids, source)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const roll = this.db.prepare(
-      `INSERT INTO resource_rollups (session_id, minute, n, cpu_sum, cpu_max, mem_sum, mem_max) VALUES (?, ?, 1, ?, ?, ?, ?)
-       ON CONFLICT(session_id, minute) DO UPDATE SET n = n + 1, cpu_sum = cpu_sum + excluded.cpu_sum, cpu_max = MAX(cpu_max, excluded.cpu_max),
+      `INSERT INTO resource_rollups (session_id, minute, n, cpu_sum, cpu_max, mem_sum, mem_max) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(session_id, minute) DO UPDATE SET n = n + excluded.n, cpu_sum = cpu_sum + excluded.cpu_sum, cpu_max = MAX(cpu_max, excluded.cpu_max),
          mem_sum = mem_sum + excluded.mem_sum, mem_max = MAX(mem_max, excluded.mem_max)`,
     );
+    const groups = new Map<string, { id: string; minute: number; n: number; cpuSum: number; cpuMax: number; memSum: number; memMax: number }>();
     this.db
       .transaction(() => {
         for (const s of samples) {
           const at = Date.parse(s.at);
           ins.run(s.sessionId, at, s.cpuPercent, s.memoryBytes, s.memoryLimitBytes, s.netRxBytes, s.netTxBytes, s.blockReadBytes, s.blockWriteBytes, s.pids, s.source);
-          roll.run(s.sessionId, at - (at % MINUTE), s.cpuPercent, s.cpuPercent, s.memoryBytes, s.memoryBytes);
+          const minute = at - (at % MINUTE);
+          const key = `${s.sessionId}/${minute}`;
+          const g = groups.get(key) ?? { id: s.sessionId, minute, n: 0, cpuSum: 0, cpuMax: 0, memSum: 0, memMax: 0 };
+          g.n += 1;
+          g.cpuSum += s.cpuPercent;
+          g.cpuMax = Math.max(g.cpuMax, s.cpuPercent);
+          g.memSum += s.memoryBytes;
+          g.memMax = Math.max(g.memMax, s.memoryBytes);
+          groups.set(key, g);
         }
+        for (const g of groups.values()) roll.run(g.id, g.minute, g.n, g.cpuSum, g.cpuMax, g.memSum, g.memMax);
       })
       .immediate();
   }
 
   /** The newest sample of each session (of `sessionId` only, when given). */
   latest(sessionId?: string): ResourceSample[] {
+    this.flush();
     const rows = this.db
       .prepare(
         `SELECT s.* FROM resource_samples s
@@ -103,11 +129,13 @@ export class MonitorRepository {
   }
 
   samples(sessionId: string, sinceMs: number, limit = 10_000): ResourceSample[] {
+    this.flush();
     const rows = this.db.prepare(`SELECT * FROM resource_samples WHERE session_id = ? AND at >= ? ORDER BY at LIMIT ?`).all(sessionId, sinceMs, limit) as SampleRow[];
     return rows.map(toSample);
   }
 
   rollups(sessionId: string, sinceMs: number): Rollup[] {
+    this.flush();
     const rows = this.db.prepare(`SELECT * FROM resource_rollups WHERE session_id = ? AND minute >= ? ORDER BY minute`).all(sessionId, sinceMs) as Array<{
       session_id: string; minute: number; n: number; cpu_sum: number; cpu_max: number; mem_sum: number; mem_max: number;
     }>;
@@ -123,6 +151,7 @@ export class MonitorRepository {
    * Returns the rows deleted.
    */
   prune(rawBeforeMs: number, rollupBeforeMs: number, batch = 5000): { samples: number; rollups: number } {
+    this.flush();
     const samples = this.db.prepare(`DELETE FROM resource_samples WHERE rowid IN (SELECT rowid FROM resource_samples WHERE at < ? LIMIT ?)`).run(rawBeforeMs, batch).changes;
     const rollups = this.db.prepare(`DELETE FROM resource_rollups WHERE rowid IN (SELECT rowid FROM resource_rollups WHERE minute < ? LIMIT ?)`).run(rollupBeforeMs, batch).changes;
     return { samples, rollups };

@@ -1,5 +1,5 @@
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BerthClient } from '../../src/client/client.js';
@@ -10,6 +10,7 @@ import type { BerthEvent } from '../../src/monitor/event-bus.js';
 import { daemonDirs, runCli } from '../support/daemon.js';
 import { engineUnderTest, FIXTURE_IMAGE } from '../support/engine.js';
 import { runId, TEST_LABEL } from '../support/names.js';
+import { BIN } from '../support/terminal.js';
 
 const run = promisify(execFile);
 const until = async <T>(fn: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> => {
@@ -63,6 +64,8 @@ describe(`monitoring, alerts and health (${engineUnderTest()})`, () => {
     await c.sessions.exec(s.id, { cmd: ['touch', '/tmp/stop'] });
     const resolved = await until(async () => (await c.monitor.alerts({ session: s.id, state: 'resolved' })).find((a) => a.id === fired.id), 20_000, 'the CPU alert to resolve');
     expect(resolved.resolvedAt).toBeDefined();
+    const cli = JSON.parse((await runCli(dirs.socket, ['alerts', '-a', '--json', '--session', s.id])).stdout) as Array<{ id: number }>;
+    expect(cli.map((a) => a.id)).toContain(fired.id);
     expect((await c.monitor.alerts({ session: s.id })).filter((a) => a.rule === 'cpu')).toHaveLength(1);
     expect(events.filter((e) => e.type === 'alert.resolved' && e.sessionId === s.id)).toHaveLength(1);
   });
@@ -90,6 +93,24 @@ describe(`monitoring, alerts and health (${engineUnderTest()})`, () => {
     expect(h.changes.some((x) => x.status === 'unhealthy')).toBe(true);
     expect(h.checkedBy).toBe(engineUnderTest() === 'docker' ? 'engine' : 'berth');
     expect(events.some((e) => e.type === 'health' && e.sessionId === s.id && e.data.status === 'unhealthy')).toBe(true);
+    const cli = await runCli(dirs.socket, ['health', s.id]);
+    expect(cli.stdout).toMatch(/restarts: 2/);
+  });
+
+  it('berth events follows the stream', async () => {
+    const s = await session();
+    const child = spawn(process.execPath, [BIN, '--socket', dirs.socket, 'events', '--json', '--session', s.id], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      await c.sessions.stop(s.id, { graceSeconds: 0 });
+      await until(async () => out.includes('"session.state"'), 10_000, 'the event on the CLI');
+      const e = JSON.parse(out.split('\n')[0]!) as BerthEvent;
+      expect(e).toMatchObject({ type: 'session.state', sessionId: s.id, data: { to: 'stopped' } });
+    } finally {
+      child.kill();
+    }
   });
 
   it('samples agree with the engine CLI, and /metrics parses as Prometheus text', async () => {

@@ -1,4 +1,8 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CgroupReader, FileCache } from '../../src/monitor/cgroup-reader.js';
 import { silentLogger } from '../../src/common/logger.js';
 import { countersFromStats } from '../../src/engine/stats.js';
 import { AlertManager } from '../../src/monitor/alert-manager.js';
@@ -69,5 +73,60 @@ describe('counters', () => {
       pids_stats: { current: 4 },
     });
     expect(c).toEqual({ cpuNs: 42, memoryBytes: 6000, memoryLimitBytes: 0, netRxBytes: 6, netTxBytes: 8, blockReadBytes: 3, blockWriteBytes: 9, pids: 4 });
+  });
+});
+
+describe('cgroup reader', () => {
+  const fake = (files: Record<string, string>) => {
+    const root = mkdtempSync(join(tmpdir(), 'berth-cg-'));
+    for (const [p, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, p)), { recursive: true });
+      writeFileSync(join(root, p), text);
+    }
+    return root;
+  };
+  const netDev = 'Inter-|   Receive\n face |bytes packets\n    lo: 999 1 0 0 0 0 0 0 999 1 0 0 0 0 0 0\n  eth0: 100 2 0 0 0 0 0 0 200 3 0 0 0 0 0 0\n';
+
+  it('reads cgroup v1 (a directory per controller) through /proc/<pid>/cgroup', async () => {
+    const root = fake({
+      'proc/42/cgroup': '9:memory:/docker/abc\n8:cpuacct,cpu:/docker/abc\n7:pids:/docker/abc\n6:blkio:/docker/abc\n0::/docker/abc\n',
+      'proc/42/net/dev': netDev,
+      'cg/memory/docker/abc/memory.usage_in_bytes': '5000\n',
+      'cg/memory/docker/abc/memory.limit_in_bytes': '9223372036854771712\n',
+      'cg/memory/docker/abc/memory.stat': 'cache 10\ntotal_inactive_file 1000\n',
+      'cg/memory/docker/abc/memory.oom_control': 'oom_kill_disable 0\nunder_oom 0\noom_kill 2\n',
+      'cg/cpuacct/docker/abc/cpuacct.usage': '123456789\n',
+      'cg/pids/docker/abc/pids.current': '7\n',
+      'cg/blkio/docker/abc/blkio.throttle.io_service_bytes': '8:0 Read 10\n8:0 Write 20\n8:16 Read 1\nTotal 31\n',
+    });
+    const r = new CgroupReader(join(root, 'cg'), join(root, 'proc'));
+    const p = await r.locate(42);
+    expect(p?.version).toBe(1);
+    const files = new FileCache();
+    expect(r.read(p!, files)).toEqual({ cpuNs: 123456789, memoryBytes: 4000, memoryLimitBytes: 0, netRxBytes: 100, netTxBytes: 200, blockReadBytes: 11, blockWriteBytes: 20, pids: 7 });
+    writeFileSync(join(root, 'cg/cpuacct/docker/abc/cpuacct.usage'), '223456789\n');
+    expect(r.read(p!, files)?.cpuNs).toBe(223456789);
+    expect(r.oomKills(p!)).toBe(2);
+    files.close();
+  });
+
+  it('reads cgroup v2 (one unified directory)', async () => {
+    const root = fake({
+      'proc/7/cgroup': '0::/system.slice/libpod-abc.scope\n',
+      'proc/7/net/dev': netDev,
+      'cg/system.slice/libpod-abc.scope/cpu.stat': 'usage_usec 2500\nuser_usec 2000\n',
+      'cg/system.slice/libpod-abc.scope/memory.current': '8192\n',
+      'cg/system.slice/libpod-abc.scope/memory.max': '65536\n',
+      'cg/system.slice/libpod-abc.scope/memory.stat': 'anon 1\ninactive_file 192\n',
+      'cg/system.slice/libpod-abc.scope/memory.events': 'low 0\noom 1\noom_kill 1\n',
+      'cg/system.slice/libpod-abc.scope/pids.current': '3\n',
+      'cg/system.slice/libpod-abc.scope/io.stat': '8:0 rbytes=5 wbytes=6 rios=1 wios=1\n',
+    });
+    const r = new CgroupReader(join(root, 'cg'), join(root, 'proc'));
+    const p = await r.locate(7);
+    expect(p?.version).toBe(2);
+    expect(r.read(p!)).toEqual({ cpuNs: 2_500_000, memoryBytes: 8000, memoryLimitBytes: 65536, netRxBytes: 100, netTxBytes: 200, blockReadBytes: 5, blockWriteBytes: 6, pids: 3 });
+    expect(r.oomKills(p!)).toBe(1);
+    expect(await r.locate(999)).toBeUndefined();
   });
 });
