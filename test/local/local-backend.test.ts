@@ -212,6 +212,26 @@ describe('local backend: fallback and the daemon', () => {
     }
   });
 
+  it('publishes state changes on /v1/events; an open stream does not hold the daemon\'s shutdown', async () => {
+    const d2 = daemonDirs('local-events');
+    const daemon = await startDaemon(loadConfig({ backend: 'local', engineSocket: NO_ENGINE, dataDir: d2.dataDir, socket: d2.socket, logLevel: 'silent' }, {}), silentLogger());
+    try {
+      const c = BerthClient.connect({ socketPath: d2.socket });
+      const { events, close } = await c.monitor.events();
+      const s = await c.sessions.create({});
+      const it = events[Symbol.asyncIterator]();
+      const first = (await it.next()).value as { type: string; sessionId: string; data: { to: string } };
+      expect(first).toMatchObject({ type: 'session.state', sessionId: s.id, data: { to: 'running' } });
+      const t0 = Date.now();
+      await daemon.close();
+      expect(Date.now() - t0).toBeLessThan(2000);
+      close();
+    } finally {
+      await daemon.close();
+      d2.rm();
+    }
+  });
+
   it('without an engine: EngineUnavailable, unless fallback is local (logged and counted)', async () => {
     expect(await code(Berth.connect({ socketPath: NO_ENGINE }))).toBe('EngineUnavailable');
     const warnings: string[] = [];

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Berth } from '../../berth.js';
@@ -39,6 +40,11 @@ export function monitorRoutes(app: FastifyInstance, berth: Berth, metrics: Daemo
   });
 
   // Server-sent events: one `event: <type>` / `data: <json>` pair per event, a comment every 15 s.
+  // Open streams are ended when the server closes, or they would hold its shutdown.
+  const streams = new Set<ServerResponse>();
+  app.addHook('preClose', async () => {
+    for (const res of streams) res.end();
+  });
   app.get('/v1/events', async (req, reply) => {
     const q = parse(eventsQuery, req.query, 'query');
     const id = q.session ? (await berth.sessions.get(q.session)).id : undefined;
@@ -46,6 +52,7 @@ export function monitorRoutes(app: FastifyInstance, berth: Berth, metrics: Daemo
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.write(': berth events\n\n');
+    streams.add(res);
     const off = berth.events.subscribe((e) => {
       if (!id || e.sessionId === id) res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
     });
@@ -53,6 +60,7 @@ export function monitorRoutes(app: FastifyInstance, berth: Berth, metrics: Daemo
     req.raw.once('close', () => {
       clearInterval(beat);
       off();
+      streams.delete(res);
     });
   });
 
