@@ -64,11 +64,13 @@ export function createApiServer(o: ApiServerOptions): FastifyInstance {
   fileRoutes(app, o.berth);
   monitorRoutes(app, o.berth, o.metrics, o.health);
   const token = o.token;
-  terminalRoutes(app.server, {
+  const closeTerminals = terminalRoutes(app.server, {
     sessions: o.berth.sessions,
     log: o.log,
     ...(token ? { authorize: (h: string | undefined) => tokenMatches(h, token) } : {}),
     ...(o.terminalPingMs ? { pingMs: o.terminalPingMs } : {}),
   });
+  // Upgraded sockets count as open connections: close them, or they hold the shutdown.
+  app.addHook('preClose', async () => closeTerminals());
   return app;
 }

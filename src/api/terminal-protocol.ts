@@ -6,12 +6,13 @@ import type { ShellExit, ShellOptions } from '../interactive/shell-stream.js';
  * - query: `cmd` (repeated, argv), `cols`, `rows`, `env` (repeated `K=V`), `user`, `workdir`, `detachKeys`;
  * - binary frames: terminal bytes, both ways;
  * - text frames: JSON control. Client → daemon `{ "type": "resize", "cols", "rows" }`;
- *   daemon → client `{ "type": "exit", "exitCode", "detached" }` or `{ "type": "error", "error": { code, message } }`;
+ *   daemon → client `{ "type": "ready" }` once the shell is open, then at the end
+ *   `{ "type": "exit", "exitCode", "detached" }`, or `{ "type": "error", "error": { code, message } }`;
  * - close codes: 4000 + exit code (0–255), 4300 detached, 4500 error, 4999 exit code unknown.
  */
 export type ControlMessage = { type: 'resize'; cols: number; rows: number };
 
-export type ServerMessage = ({ type: 'exit' } & ShellExit) | { type: 'error'; error: { code: string; message: string } };
+export type ServerMessage = { type: 'ready' } | ({ type: 'exit' } & ShellExit) | { type: 'error'; error: { code: string; message: string } };
 
 export const CLOSE_DETACHED = 4300;
 export const CLOSE_ERROR = 4500;

@@ -26,9 +26,13 @@ export async function connectTerminal(ep: Endpoint, path: string, query: URLSear
   // Listeners go on before 'open' is awaited: the first frames can arrive in the same read as the upgrade.
   const early: Buffer[] = [];
   let deliver: (d: Buffer) => void = (d) => void early.push(d);
+  let ready: () => void = () => undefined;
+  const isReady = new Promise<void>((resolve) => (ready = resolve));
   ws.on('message', (data: Buffer, isBinary: boolean) => {
-    if (isBinary) deliver(data);
-    else message = JSON.parse(data.toString()) as ServerMessage;
+    if (isBinary) return deliver(data);
+    const m = JSON.parse(data.toString()) as ServerMessage;
+    if (m.type === 'ready') ready();
+    else message = m;
   });
   ws.on('error', () => undefined);
   await new Promise<void>((resolve, reject) => {
@@ -42,10 +46,15 @@ export async function connectTerminal(ep: Endpoint, path: string, query: URLSear
       ),
     );
   });
+  // Opening the shell can still fail after the upgrade (the engine refuses): that is this call's error.
+  await Promise.race([isReady, exit.then(() => undefined)]);
+  if (message?.type === 'error') throw new BerthError(message.error.code as never, message.error.message);
   return new Stream({
     write: (d) => ws.send(d, { binary: true }),
     end: () => ws.close(1000),
     resize: async (cols, rows) => ws.send(JSON.stringify({ type: 'resize', cols, rows })),
+    pause: () => ws.pause(),
+    resume: () => ws.resume(),
     onData: (l) => {
       deliver = l;
       early.splice(0).forEach(l);

@@ -1,6 +1,6 @@
-import { createWriteStream } from 'node:fs';
-import { link, mkdir, symlink, utimes } from 'node:fs/promises';
-import { dirname, isAbsolute, resolve, sep } from 'node:path';
+import { constants } from 'node:fs';
+import { link, mkdir, open, realpath, symlink, utimes } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
@@ -27,6 +27,19 @@ function denied(name: string, why: string): BerthError {
 
 const inside = (root: string, p: string) => p === root || p.startsWith(root + sep);
 
+/** The real path of `p`: its deepest existing ancestor resolved (symlinks followed), the rest appended. */
+async function realDeepest(p: string): Promise<string> {
+  let probe = p;
+  let rest = '';
+  for (;;) {
+    const real = await realpath(probe).catch(() => undefined);
+    if (real !== undefined) return rest ? join(real, rest) : real;
+    if (dirname(probe) === probe) return p;
+    rest = rest ? join(basename(probe), rest) : basename(probe);
+    probe = dirname(probe);
+  }
+}
+
 /**
  * Extracts a tar stream into `target` on the host, refusing (PolicyDenied) absolute names,
  * `..` that leaves the target, symlinks or hardlinks that point outside it, and device
@@ -35,6 +48,7 @@ const inside = (root: string, p: string) => p === root || p.startsWith(root + se
 export async function extractSafely(archive: Readable, target: string, o: SafeExtractOptions = {}): Promise<SafeExtractResult> {
   const root = resolve(target);
   await mkdir(root, { recursive: true });
+  const realRoot = await realpath(root);
   const extract = tar.extract();
   archive.pipe(extract);
   const result: SafeExtractResult = { files: 0, directories: 0, symlinks: 0, bytes: 0 };
@@ -51,6 +65,8 @@ export async function extractSafely(archive: Readable, target: string, o: SafeEx
       }
       const dest = resolve(root, ...rel);
       if (!inside(root, dest)) throw denied(raw, '.. leaves the target');
+      // A symlink already in the target (one a sandbox's command made) must not lead out.
+      if (!inside(realRoot, await realDeepest(dirname(dest)))) throw denied(raw, 'a symlink in the target leads outside it');
       switch (h.type) {
         case 'directory':
           await mkdir(dest, { recursive: true, mode: (h.mode ?? 0o755) & 0o777 });
@@ -60,7 +76,11 @@ export async function extractSafely(archive: Readable, target: string, o: SafeEx
         case 'file':
         case 'contiguous-file':
           await mkdir(dirname(dest), { recursive: true });
-          await pipeline(entry, coalesce(), createWriteStream(dest, { mode: (h.mode ?? 0o644) & 0o777 }));
+          // O_NOFOLLOW: an existing symlink at the entry's name is refused, not written through.
+          const fh = await open(dest, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, (h.mode ?? 0o644) & 0o777).catch((err: NodeJS.ErrnoException) => {
+            throw err.code === 'ELOOP' ? denied(raw, 'a symlink is in the way') : err;
+          });
+          await pipeline(entry, coalesce(), fh.createWriteStream());
           if (h.mtime) await utimes(dest, h.mtime, h.mtime);
           result.files += 1;
           result.bytes += h.size ?? 0;

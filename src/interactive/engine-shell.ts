@@ -43,6 +43,8 @@ function transportOver(conn: Duplex, seq: Buffer, resize: (c: number, r: number)
       conn.end();
     },
     resize,
+    pause: () => conn.pause(),
+    resume: () => conn.resume(),
     onData(l) {
       listeners.push(l);
     },

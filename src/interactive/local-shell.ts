@@ -7,7 +7,7 @@ import { DEFAULT_SHELL_CMD, ShellStream, type ShellExit, type ShellOptions } fro
  * sandbox's directory, the same built environment as local execs. There is no engine to
  * keep a detached process, so hanging up ends the shell (SIGHUP); detach keys are plain input.
  */
-export async function openLocalShell(dir: string, baseEnv: Record<string, string>, input: ShellOptions): Promise<ShellStream> {
+export async function openLocalShell(dir: string, baseEnv: Record<string, string>, input: ShellOptions): Promise<{ stream: ShellStream; pid: number }> {
   const o = assertShellOptions(input);
   if (o.user !== undefined) {
     throw new BerthError('InvalidArgument', "user: the local backend runs shells as the daemon's user; leave user unset", {
@@ -34,12 +34,15 @@ export async function openLocalShell(dir: string, baseEnv: Record<string, string
     },
   });
   const exit = new Promise<ShellExit>((resolve) => p.onExit(({ exitCode, signal }) => resolve({ exitCode: signal ? 128 + signal : exitCode, detached: false })));
-  return new ShellStream({
+  const stream = new ShellStream({
     write: (d) => p.write(d),
     end: () => p.kill('SIGHUP'),
     resize: async (cols, rows) => p.resize(cols, rows),
+    pause: () => p.pause(),
+    resume: () => p.resume(),
     // With encoding null, node-pty hands out Buffers although its typings say string.
     onData: (l) => void p.onData((d: string | Buffer) => l(typeof d === 'string' ? Buffer.from(d) : d)),
     exit,
   });
+  return { stream, pid: p.pid };
 }

@@ -41,6 +41,9 @@ export interface ShellTransport {
   onData(listener: (data: Buffer) => void): void;
   /** Resolves once, when the output has ended. */
   exit: Promise<ShellExit>;
+  /** Stop and restart the output while the reader is behind (backpressure). */
+  pause?(): void;
+  resume?(): void;
 }
 
 /**
@@ -54,7 +57,9 @@ export class ShellStream extends Duplex {
 
   constructor(private readonly transport: ShellTransport) {
     super({ allowHalfOpen: true });
-    transport.onData((d) => this.push(d));
+    transport.onData((d) => {
+      if (!this.push(d)) transport.pause?.();
+    });
     this.exit = transport.exit.then((e) => {
       this.push(null);
       return e;
@@ -65,7 +70,9 @@ export class ShellStream extends Duplex {
     return this.transport.resize(cols, rows);
   }
 
-  override _read(): void {}
+  override _read(): void {
+    this.transport.resume?.();
+  }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, callback: (err?: Error | null) => void): void {
     this.transport.write(chunk);

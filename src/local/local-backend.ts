@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
-import { cp, mkdir, rm } from 'node:fs/promises';
+import { cp, lstat, mkdir, rm } from 'node:fs/promises';
+import { BerthError } from '../common/errors.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalFiles } from './local-files.js';
 import { LocalSandbox } from './local-sandbox.js';
 
-/** Where local sandboxes live by default: `$TMPDIR/berth-local`. */
-export const defaultLocalRoot = (): string => join(tmpdir(), 'berth-local');
+/** Where local sandboxes live by default: `$TMPDIR/berth-local-<uid>`. */
+export const defaultLocalRoot = (): string => join(tmpdir(), `berth-local-${process.getuid?.() ?? 'user'}`);
 
 /**
  * The local backend: each session is a directory under `root` (mode 0700) and its
@@ -29,10 +30,25 @@ export class LocalBackend {
   async create(sessionId: string, copyOf?: string): Promise<string> {
     const dir = this.dirFor(sessionId);
     await mkdir(this.root, { recursive: true, mode: 0o700 });
+    await this.assertPrivateRoot();
     await rm(dir, { recursive: true, force: true });
     if (copyOf) await cp(copyOf, dir, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
     else await mkdir(dir, { mode: 0o700 });
     return dir;
+  }
+
+  /**
+   * The root must be a real directory (not a symlink) owned by this user and closed to
+   * others: in a shared /tmp, someone else could have made it first.
+   */
+  private async assertPrivateRoot(): Promise<void> {
+    const st = await lstat(this.root);
+    const uid = process.getuid?.();
+    if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o077) !== 0) {
+      throw new BerthError('PolicyDenied', `the local sandboxes' root ${this.root} must be a directory of this user with mode 0700 (it is not); remove it or choose localRoot`, {
+        details: { root: this.root },
+      });
+    }
   }
 
   sandbox(dir: string, env: Record<string, string> = {}): LocalSandbox {

@@ -20,6 +20,8 @@ export interface LocalExecContext {
  * spec's and the call's variables. There is no user switching: `user` is refused.
  */
 export interface LocalExec extends ExecStream {
+  /** The process (and process group) id; undefined when it could not start. */
+  pid: number | undefined;
   /** Sends `signal` to the command's process group. */
   signal(signal: NodeJS.Signals): void;
 }
@@ -96,5 +98,6 @@ export function startLocalExec(ctx: LocalExecContext, input: ExecOptions): Local
       await exit;
     },
     signal: killGroup,
+    pid: child.pid,
   };
 }

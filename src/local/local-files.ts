@@ -1,4 +1,5 @@
-import { chmod, lstat, mkdir, readdir, readFile, readlink, realpath, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, readdir, readFile, readlink, realpath, rm } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
@@ -58,8 +59,13 @@ export class LocalFiles implements SandboxFiles {
     };
   }
 
+  /** The path's parent is checked (the path itself may be a symlink, shown as one), or the root itself. */
+  private parentOf(id: string, path: string): string {
+    return resolve(path) === resolve(id) ? path : dirname(path);
+  }
+
   async stat(id: string, path: string): Promise<FileEntry> {
-    await this.confined(id, dirname(path));
+    await this.confined(id, this.parentOf(id, path));
     const st = await this.lstatOrThrow(path);
     return this.entry(path, st, st.isSymbolicLink() ? await readlink(path) : undefined);
   }
@@ -75,9 +81,19 @@ export class LocalFiles implements SandboxFiles {
     let bytes = 0;
     for (const f of files) {
       await this.mkdirp(id, dirname(f.path));
-      await this.confined(id, f.path);
-      await writeFile(f.path, f.content);
-      await chmod(f.path, f.mode ?? 0o644);
+      await this.confined(id, dirname(f.path));
+      // O_NOFOLLOW: a symlink planted at the file's own name is refused, not followed.
+      const fh = await open(f.path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, f.mode ?? 0o644).catch((err: NodeJS.ErrnoException) => {
+        throw err.code === 'ELOOP'
+          ? new BerthError('PolicyDenied', `${f.path} is a symlink; berth does not write through symlinks in a local sandbox`, { details: { path: f.path, rule: 'confine' } })
+          : BerthError.from(err);
+      });
+      try {
+        await fh.writeFile(f.content);
+        await fh.chmod(f.mode ?? 0o644);
+      } finally {
+        await fh.close();
+      }
       bytes += typeof f.content === 'string' ? Buffer.byteLength(f.content) : f.content.length;
     }
     return { files: files.length, bytes };
@@ -113,7 +129,7 @@ export class LocalFiles implements SandboxFiles {
   }
 
   async remove(id: string, path: string, recursive: boolean): Promise<void> {
-    await this.confined(id, dirname(path));
+    await this.confined(id, this.parentOf(id, path));
     const st = await this.lstatOrThrow(path);
     if (st.isDirectory() && !recursive) {
       throw new BerthError('Conflict', `${path} is a directory; pass recursive: true to delete it and everything in it`, { details: { path } });
@@ -130,6 +146,7 @@ export class LocalFiles implements SandboxFiles {
 
   async importArchive(id: string, dir: string, archive: Readable): Promise<void> {
     await this.mkdirp(id, dir);
+    await this.confined(id, dir);
     await extractSafely(archive, dir);
   }
 }

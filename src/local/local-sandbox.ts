@@ -1,20 +1,39 @@
 import { rm } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_MAX_OUTPUT_BYTES, type ExecOptions } from '../exec/exec-options.js';
 import type { ExecStream } from '../exec/exec-stream.js';
 import { collectExec, type ExecResult } from '../exec/run-exec.js';
+import { openLocalShell } from '../interactive/local-shell.js';
+import type { ShellOptions, ShellStream } from '../interactive/shell-stream.js';
 import type { LogStreams } from '../lifecycle/logs.js';
 import type { Sandbox } from '../session/sandbox.js';
-import { startLocalExec, type LocalExec } from './local-exec.js';
+import { startLocalExec } from './local-exec.js';
+
+const alive = (pgid: number): boolean => {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const signalGroup = (pgid: number, signal: NodeJS.Signals): void => {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // gone
+  }
+};
 
 /**
- * A session's sandbox on the local backend: a host directory and the commands running in
- * it. No isolation, no limits: for machines without an engine, for trusted work. There is
- * no main process, so stop ends the running commands and logs are empty.
+ * A session's sandbox on the local backend: a host directory and the process groups
+ * started in it (execs and shells; a group outlives its first process while children
+ * run). No isolation, no limits: for machines without an engine, for trusted work. There
+ * is no main process, so stop ends every group and logs are empty.
  */
 export class LocalSandbox implements Sandbox {
-  private readonly running = new Set<LocalExec>();
+  private readonly groups = new Set<number>();
 
   constructor(
     readonly dir: string,
@@ -25,18 +44,18 @@ export class LocalSandbox implements Sandbox {
 
   async unpause(): Promise<void> {}
 
-  /** SIGTERM to every running command's process group, SIGKILL after `graceSeconds` (default 10). */
+  /** SIGTERM to every process group still alive, SIGKILL to those left after `graceSeconds` (default 10). */
   async stop(options: { graceSeconds?: number } = {}): Promise<void> {
-    const execs = [...this.running];
-    if (!execs.length) return;
-    for (const e of execs) e.signal('SIGTERM');
-    const all = Promise.all(execs.map((e) => e.exit));
-    const graceful = await Promise.race([all.then(() => true), sleep((options.graceSeconds ?? 10) * 1000).then(() => false)]);
-    if (!graceful) for (const e of execs) e.signal('SIGKILL');
-    await all;
+    for (const g of this.groups) if (!alive(g)) this.groups.delete(g);
+    if (!this.groups.size) return;
+    for (const g of this.groups) signalGroup(g, 'SIGTERM');
+    const deadline = Date.now() + (options.graceSeconds ?? 10) * 1000;
+    while (Date.now() < deadline && [...this.groups].some(alive)) await new Promise((r) => setTimeout(r, 50));
+    for (const g of this.groups) if (alive(g)) signalGroup(g, 'SIGKILL');
+    this.groups.clear();
   }
 
-  /** Stops its commands and deletes its directory. */
+  /** Stops every process group and deletes the directory. */
   async remove(): Promise<void> {
     await this.stop({ graceSeconds: 0 });
     await rm(this.dir, { recursive: true, force: true });
@@ -44,13 +63,19 @@ export class LocalSandbox implements Sandbox {
 
   async execStream(options: ExecOptions): Promise<ExecStream> {
     const e = startLocalExec({ dir: this.dir, env: this.env }, options);
-    this.running.add(e);
-    void e.exit.then(() => this.running.delete(e));
+    if (e.pid) this.groups.add(e.pid);
     return e;
   }
 
   async exec(options: ExecOptions): Promise<ExecResult> {
     return collectExec(await this.execStream(options), options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
+  }
+
+  /** A shell in a host pty; tracked like an exec, so stop and remove end it. */
+  async openShell(options: ShellOptions): Promise<ShellStream> {
+    const { stream, pid } = await openLocalShell(this.dir, this.env, options);
+    this.groups.add(pid);
+    return stream;
   }
 
   async logs(): Promise<LogStreams> {

@@ -87,13 +87,17 @@ export class EventsWatcher {
     if (action === 'die') {
       const code = eventExitCode(attrs);
       this.d.sessions.observe(sid, 'stopped', `container exited${code === undefined ? '' : ` with code ${code}`}`, ['running', 'paused']);
-      if (code === 137 && ev.Actor?.ID) void this.confirmOom(sid, ev.Actor.ID);
+      if (code === 137 && ev.Actor?.ID) this.confirmOomLater(sid, ev.Actor.ID);
     } else if (action === 'destroy' || action === 'remove') {
       this.d.sessions.observe(sid, 'lost', 'its container was removed outside berth', ['running', 'paused', 'stopped']);
     } else if (action === 'oom') {
       this.d.log.warn({ sessionId: sid }, 'container ran out of memory');
-      if (ev.Actor?.ID) void this.confirmOom(sid, ev.Actor.ID);
+      if (ev.Actor?.ID) this.confirmOomLater(sid, ev.Actor.ID);
     }
+  }
+
+  private confirmOomLater(sessionId: string, containerId: string): void {
+    this.confirmOom(sessionId, containerId).catch((err: unknown) => this.d.log.warn({ err, sessionId }, 'could not confirm an OOM kill'));
   }
 
   /** An `oom` event, or exit 137, confirmed by inspect (`OOMKilled`); reported once per container. */

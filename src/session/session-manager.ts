@@ -16,7 +16,6 @@ import type { OpMetricsRepository } from '../store/op-metrics-repository.js';
 import type { NewSession, SessionRepository } from '../store/session-repository.js';
 import { DEFAULT_BASE_DIR, resolveSessionSpec, type CreateSessionRequest } from './create-request.js';
 import { attachEngine, openEngineShell } from '../interactive/engine-shell.js';
-import { openLocalShell } from '../interactive/local-shell.js';
 import type { AttachOptions, ShellOptions, ShellStream } from '../interactive/shell-stream.js';
 import type { Backend, Sandbox, SandboxFiles } from './sandbox.js';
 import { containerNameFor, SESSION_STATES, TERMINAL_STATES, type ExecDefaults, type ExecRecord, type Session, type SessionEvent, type SessionState } from './session.js';
@@ -387,7 +386,7 @@ export class SessionManager implements SessionsApi {
       workdir: options.workdir ?? s.execDefaults.workdir ?? s.baseDir,
     };
     this.d.repo.touch(s.id, this.now());
-    if (s.backend === 'local') return openLocalShell(s.containerId ?? s.baseDir, s.spec.env ?? {}, o);
+    if (s.backend === 'local') return this.d.local.sandbox(s.containerId ?? s.baseDir, s.spec.env ?? {}).openShell(o);
     return openEngineShell(this.engineSide().engine, s.containerId ?? s.containerName, o, this.d.log.child({ sessionId: s.id }));
   }
 

@@ -1,11 +1,12 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { BerthError } from '../../common/errors.js';
+import { BerthError, invalidArgument } from '../../common/errors.js';
+import { assertAttachOptions, assertShellOptions } from '../../interactive/shell-options.js';
 import type { Logger } from '../../common/logger.js';
 import type { ShellStream } from '../../interactive/shell-stream.js';
 import type { SessionsApi } from '../../session/sessions-api.js';
-import { closeCodeFor, shellOptionsFromQuery, type ControlMessage } from '../terminal-protocol.js';
+import { CLOSE_ERROR, closeCodeFor, shellOptionsFromQuery, type ControlMessage } from '../terminal-protocol.js';
 
 export interface TerminalRoutesOptions {
   sessions: SessionsApi;
@@ -43,7 +44,8 @@ function bridge(ws: WebSocket, shell: ShellStream, pingMs: number, log: Logger):
     if (isBinary) return void shell.write(data);
     try {
       const m = JSON.parse(data.toString()) as ControlMessage;
-      if (m.type === 'resize') void shell.resize(m.cols, m.rows).catch((err: unknown) => log.debug({ err }, 'resize failed'));
+      const ok = (n: unknown) => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 1000;
+      if (m.type === 'resize' && ok(m.cols) && ok(m.rows)) void shell.resize(m.cols, m.rows).catch((err: unknown) => log.debug({ err }, 'resize failed'));
     } catch {
       // not ours: ignored
     }
@@ -64,17 +66,19 @@ function bridge(ws: WebSocket, shell: ShellStream, pingMs: number, log: Logger):
     (err: unknown) => {
       const be = BerthError.from(err);
       ws.send(JSON.stringify({ type: 'error', error: be.toJSON() }));
-      ws.close(4500, be.code);
+      ws.close(CLOSE_ERROR, be.code);
     },
   );
 }
 
 /**
  * `GET /v1/sessions/{id}/shell` and `/attach` as WebSockets (see terminal-protocol.ts).
- * Bad requests are refused before the upgrade, as `{ code, message, details }` with the
- * HTTP status from the one table.
+ * Everything that can be checked is checked before the upgrade (bad requests get
+ * `{ code, message, details }` with the HTTP status from the one table); the shell is
+ * opened after it, so a failed handshake never leaves one behind. Returns a function that
+ * closes every open terminal (for the server's shutdown).
  */
-export function terminalRoutes(server: Server, o: TerminalRoutesOptions): void {
+export function terminalRoutes(server: Server, o: TerminalRoutesOptions): () => void {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => undefined);
@@ -83,11 +87,41 @@ export function terminalRoutes(server: Server, o: TerminalRoutesOptions): void {
       const m = /^\/v1\/sessions\/([^/]+)\/(shell|attach)$/.exec(url.pathname);
       if (!m) throw new BerthError('NotFound', `no WebSocket route ${url.pathname}; use /v1/sessions/{id}/shell or /attach`);
       if (o.authorize && !o.authorize(req.headers.authorization)) throw new BerthError('Unauthorized', 'missing or wrong bearer token; send Authorization: Bearer <token>');
-      const id = decodeURIComponent(m[1]!);
+      let id: string;
+      try {
+        id = decodeURIComponent(m[1]!);
+      } catch {
+        throw invalidArgument([{ path: 'session', message: 'is not a valid URL path segment' }], 'shell request');
+      }
       const q = shellOptionsFromQuery(url.searchParams);
-      const shell = m[2] === 'shell' ? await o.sessions.openShell(id, q) : await o.sessions.attach(id, { ...(q.cols ? { cols: q.cols } : {}), ...(q.rows ? { rows: q.rows } : {}), ...(q.detachKeys !== undefined ? { detachKeys: q.detachKeys } : {}) });
-      if (socket.destroyed) return void shell.end();
-      wss.handleUpgrade(req, socket, head, (ws) => bridge(ws, shell, o.pingMs ?? 30_000, o.log));
+      const attach = m[2] === 'attach';
+      const opts = attach ? assertAttachOptions({ ...(q.cols ? { cols: q.cols } : {}), ...(q.rows ? { rows: q.rows } : {}), ...(q.detachKeys !== undefined ? { detachKeys: q.detachKeys } : {}) }) : assertShellOptions(q);
+      const s = await o.sessions.get(id);
+      if (s.state !== 'running') throw new BerthError('Conflict', `session ${s.name} is ${s.state}, not running`, { details: { state: s.state } });
+      if (attach && (s.backend === 'local' || !s.spec.tty)) throw new BerthError('Conflict', `session ${s.name} has no TTY main process to attach to; open a shell`);
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        // Input sent before the shell is open is kept and replayed, not lost.
+        const early: Array<[Buffer, boolean]> = [];
+        const keep = (data: Buffer, isBinary: boolean) => void early.push([data, isBinary]);
+        ws.on('message', keep);
+        const opened = attach ? o.sessions.attach(id, opts) : o.sessions.openShell(id, opts);
+        opened.then(
+          (shell) => {
+            ws.off('message', keep);
+            if (ws.readyState !== ws.OPEN) return void shell.end();
+            bridge(ws, shell, o.pingMs ?? 30_000, o.log);
+            ws.send(JSON.stringify({ type: 'ready' }));
+            for (const [data, isBinary] of early) ws.emit('message', data, isBinary);
+          },
+          (err: unknown) => {
+            ws.send(JSON.stringify({ type: 'error', error: BerthError.from(err).toJSON() }));
+            ws.close(CLOSE_ERROR, BerthError.from(err).code);
+          },
+        );
+      });
     })().catch((err: unknown) => refuse(socket, err));
   });
+  return () => {
+    for (const ws of wss.clients) ws.close(1001, 'the daemon is shutting down');
+  };
 }
