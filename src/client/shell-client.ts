@@ -47,7 +47,9 @@ export async function connectTerminal(ep: Endpoint, path: string, query: URLSear
     );
   });
   // Opening the shell can still fail after the upgrade (the engine refuses): that is this call's error.
-  await Promise.race([isReady, exit.then(() => undefined)]);
+  const endedEarly = exit.then(() => undefined);
+  endedEarly.catch(() => undefined); // a later failure is the stream's exit's to report, not this one's
+  await Promise.race([isReady, endedEarly]);
   if (message?.type === 'error') throw new BerthError(message.error.code as never, message.error.message);
   return new Stream({
     write: (d) => ws.send(d, { binary: true }),

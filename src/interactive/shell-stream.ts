@@ -60,10 +60,18 @@ export class ShellStream extends Duplex {
     transport.onData((d) => {
       if (!this.push(d)) transport.pause?.();
     });
-    this.exit = transport.exit.then((e) => {
-      this.push(null);
-      return e;
-    });
+    this.exit = transport.exit.then(
+      (e) => {
+        this.push(null);
+        return e;
+      },
+      (err: unknown) => {
+        this.push(null);
+        throw err;
+      },
+    );
+    // Awaiting `exit` later still sees the error; it is not an unhandled rejection meanwhile.
+    this.exit.catch(() => undefined);
   }
 
   resize(cols: number, rows: number): Promise<void> {

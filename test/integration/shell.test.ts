@@ -125,10 +125,14 @@ describe(`interactive shells through the daemon (${engineUnderTest()})`, () => {
     expect(exits).toEqual(Array.from({ length: 5 }, () => ({ exitCode: 4, detached: false })));
   });
 
-  it('works after a daemon restart; bad requests are typed errors', async () => {
+  it('an open shell does not hold the daemon\'s shutdown; shells work after a restart; bad requests are typed errors', async () => {
     const s = await session();
+    const open = await d.client.sessions.openShell(s.id, { cmd: ['/bin/sh'] });
+    const t0 = Date.now();
     d.child.kill('SIGTERM');
     await d.exited;
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(((await open.exit.catch((e: unknown) => e)) as BerthError).code).toBe('DaemonUnavailable');
     d = await spawnDaemon(dirs);
     const t = term(berthTerminal(dirs.socket, ['shell', s.id, '--', '/bin/sh', '-c', 'echo after-restart; exit 5']));
     expect(await t.exit).toBe(5);

@@ -124,6 +124,19 @@ describe.each(backends)('local backend through %s', (label, make) => {
     expect(await code(b.files.writeFile(s.id, 'escape/berth-must-not-write', 'x'))).toBe('PolicyDenied');
     expect(existsSync('/etc/berth-must-not-write')).toBe(false);
     expect(await code(b.files.listDirectory(s.id, 'escape'))).toBe('PolicyDenied');
+    // A dangling symlink at the file's own name, and a symlinked directory inside an import.
+    const outside = join(dirs.dir, `outside-${label.replace(/\W/g, '')}`);
+    await b.sessions.exec(s.id, { cmd: ['ln', '-s', join(outside, 'planted'), 'dangling'] });
+    expect(await code(b.files.writeFile(s.id, 'dangling', 'x'))).toBe('PolicyDenied');
+    mkdirSync(outside, { recursive: true });
+    await b.sessions.exec(s.id, { cmd: ['ln', '-s', outside, 'linkdir'] });
+    const src = join(dirs.dir, `evil-${label.replace(/\W/g, '')}`);
+    mkdirSync(join(src, 'linkdir'), { recursive: true });
+    writeFileSync(join(src, 'linkdir', 'f.txt'), 'should not land outside');
+    expect(await code(b.files.importDirectory(s.id, src, '.'))).toBe('PolicyDenied');
+    expect(existsSync(join(outside, 'planted'))).toBe(false);
+    expect(existsSync(join(outside, 'f.txt'))).toBe(false);
+    expect((await b.files.stat(s.id, '.')).type).toBe('directory');
     expect(await code(b.sessions.setDefaults(s.id, { workdir: '/etc' }))).toBe('InvalidArgument');
   });
 
