@@ -22,8 +22,15 @@ export interface LocalExecContext {
 export interface LocalExec extends ExecStream {
   /** The process (and process group) id; undefined when it could not start. */
   pid: number | undefined;
-  /** Sends `signal` to the command's process group. */
-  signal(signal: NodeJS.Signals): void;
+}
+
+/** Sends `signal` to a process group; a group that is gone is not an error. */
+export function signalGroup(pgid: number | undefined, signal: NodeJS.Signals): void {
+  try {
+    if (pgid) process.kill(-pgid, signal);
+  } catch {
+    // already gone
+  }
 }
 
 export function startLocalExec(ctx: LocalExecContext, input: ExecOptions): LocalExec {
@@ -60,17 +67,10 @@ export function startLocalExec(ctx: LocalExecContext, input: ExecOptions): Local
     else child.stdin.end(options.stdin);
   }
   let timedOut = false;
-  const killGroup = (signal: NodeJS.Signals) => {
-    try {
-      if (child.pid) process.kill(-child.pid, signal);
-    } catch {
-      // already gone
-    }
-  };
   const timer = options.timeoutMs
     ? setTimeout(() => {
         timedOut = true;
-        killGroup('SIGKILL');
+        signalGroup(child.pid, 'SIGKILL');
       }, options.timeoutMs)
     : undefined;
   const exit = new Promise<ExecExit>((resolve) => {
@@ -94,10 +94,9 @@ export function startLocalExec(ctx: LocalExecContext, input: ExecOptions): Local
     stderr,
     exit,
     kill: async () => {
-      killGroup('SIGKILL');
+      signalGroup(child.pid, 'SIGKILL');
       await exit;
     },
-    signal: killGroup,
     pid: child.pid,
   };
 }

@@ -7,7 +7,7 @@ import { openLocalShell } from '../interactive/local-shell.js';
 import type { ShellOptions, ShellStream } from '../interactive/shell-stream.js';
 import type { LogStreams } from '../lifecycle/logs.js';
 import type { Sandbox } from '../session/sandbox.js';
-import { startLocalExec } from './local-exec.js';
+import { signalGroup, startLocalExec } from './local-exec.js';
 
 const alive = (pgid: number): boolean => {
   try {
@@ -15,14 +15,6 @@ const alive = (pgid: number): boolean => {
     return true;
   } catch {
     return false;
-  }
-};
-
-const signalGroup = (pgid: number, signal: NodeJS.Signals): void => {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // gone
   }
 };
 
