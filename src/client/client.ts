@@ -142,13 +142,11 @@ class SessionsClient implements SessionsApi {
   }
 
   async openShell(id: string, options: ShellOptions = {}): Promise<ShellStream> {
-    const [{ connectTerminal }, { queryFromShellOptions }] = await Promise.all([import('./shell-client.js'), import('../api/terminal-protocol.js')]);
-    return connectTerminal(this.ep, `/v1/sessions/${seg(id)}/shell`, queryFromShellOptions(options));
+    return (await import('./shell-client.js')).connectTerminal(this.ep, `/v1/sessions/${seg(id)}/shell`, options);
   }
 
   async attach(id: string, options: AttachOptions = {}): Promise<ShellStream> {
-    const [{ connectTerminal }, { queryFromShellOptions }] = await Promise.all([import('./shell-client.js'), import('../api/terminal-protocol.js')]);
-    return connectTerminal(this.ep, `/v1/sessions/${seg(id)}/attach`, queryFromShellOptions(options));
+    return (await import('./shell-client.js')).connectTerminal(this.ep, `/v1/sessions/${seg(id)}/attach`, options);
   }
 
   events(id: string): Promise<SessionEvent[]> {

@@ -4,10 +4,7 @@ import type { FilesApi, ImportResult, WriteResult } from '../files/files-api.js'
 import type { CopyResult } from '../files/host-copy.js';
 import type { SafeExtractResult } from '../files/safe-extract.js';
 import type { OpMetrics } from '../store/op-metrics-repository.js';
-import { call, errorFrom, open, readBytes, type Endpoint, seg } from './http.js';
-
-const q = (params: Record<string, string | number | boolean | undefined>) =>
-  new URLSearchParams(Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)] as [string, string])).toString();
+import { call, errorFrom, open, query, readBytes, type Endpoint, seg } from './http.js';
 
 /**
  * The files API through the daemon. Archives stream; export extracts safely on this host.
@@ -18,7 +15,7 @@ export class FilesClient implements FilesApi {
 
   writeFile(session: string, path: string, content: string | Buffer, options: { mode?: number } = {}): Promise<WriteResult> {
     const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    return call(this.ep, 'PUT', `/v1/sessions/${seg(session)}/files?${q({ path, mode: options.mode })}`, { contentType: 'application/octet-stream', data });
+    return call(this.ep, 'PUT', `/v1/sessions/${seg(session)}/files?${query({ path, mode: options.mode })}`, { contentType: 'application/octet-stream', data });
   }
 
   writeFiles(session: string, files: FileToWrite[]): Promise<WriteResult> {
@@ -33,21 +30,21 @@ export class FilesClient implements FilesApi {
   }
 
   async readFile(session: string, path: string, options: { maxBytes?: number } = {}): Promise<Buffer> {
-    const res = await open(this.ep, 'GET', `/v1/sessions/${seg(session)}/files?${q({ path, maxBytes: options.maxBytes })}`);
+    const res = await open(this.ep, 'GET', `/v1/sessions/${seg(session)}/files?${query({ path, maxBytes: options.maxBytes })}`);
     if ((res.statusCode ?? 500) >= 400) throw await errorFrom(res);
     return readBytes(res);
   }
 
   async deleteFile(session: string, path: string, options: { recursive?: boolean } = {}): Promise<void> {
-    await call(this.ep, 'DELETE', `/v1/sessions/${seg(session)}/files?${q({ path, recursive: options.recursive })}`);
+    await call(this.ep, 'DELETE', `/v1/sessions/${seg(session)}/files?${query({ path, recursive: options.recursive })}`);
   }
 
   listDirectory(session: string, path: string, options: { recursive?: boolean } = {}): Promise<FileEntry[]> {
-    return call(this.ep, 'GET', `/v1/sessions/${seg(session)}/dir?${q({ path, recursive: options.recursive })}`);
+    return call(this.ep, 'GET', `/v1/sessions/${seg(session)}/dir?${query({ path, recursive: options.recursive })}`);
   }
 
   stat(session: string, path: string): Promise<FileEntry> {
-    return call(this.ep, 'GET', `/v1/sessions/${seg(session)}/stat?${q({ path })}`);
+    return call(this.ep, 'GET', `/v1/sessions/${seg(session)}/stat?${query({ path })}`);
   }
 
   async mkdir(session: string, path: string): Promise<void> {
@@ -55,7 +52,7 @@ export class FilesClient implements FilesApi {
   }
 
   async exportDirectory(session: string, containerDir: string, hostDir: string): Promise<SafeExtractResult> {
-    const res = await open(this.ep, 'GET', `/v1/sessions/${seg(session)}/archive?${q({ path: containerDir })}`);
+    const res = await open(this.ep, 'GET', `/v1/sessions/${seg(session)}/archive?${query({ path: containerDir })}`);
     if ((res.statusCode ?? 500) >= 400) throw await errorFrom(res);
     const { extractSafely } = await import('../files/safe-extract.js');
     return extractSafely(res, hostDir, { strip: 1 });
@@ -68,12 +65,12 @@ export class FilesClient implements FilesApi {
     const { packHostPath } = await import('../files/host-copy.js');
     const counter = { bytes: 0 };
     const { archive } = await packHostPath(hostDir, undefined, counter);
-    await call(this.ep, 'PUT', `/v1/sessions/${seg(session)}/archive?${q({ path: containerDir })}`, { contentType: 'application/x-tar', data: archive });
+    await call(this.ep, 'PUT', `/v1/sessions/${seg(session)}/archive?${query({ path: containerDir })}`, { contentType: 'application/x-tar', data: archive });
     return counter;
   }
 
   async copyOut(session: string, containerPath: string, hostPath: string): Promise<CopyResult> {
-    const res = await open(this.ep, 'GET', `/v1/sessions/${seg(session)}/archive?${q({ path: containerPath })}`);
+    const res = await open(this.ep, 'GET', `/v1/sessions/${seg(session)}/archive?${query({ path: containerPath })}`);
     if ((res.statusCode ?? 500) >= 400) throw await errorFrom(res);
     const counter = { bytes: 0 };
     const { counted, unpackToHost } = await import('../files/host-copy.js');
@@ -87,7 +84,7 @@ export class FilesClient implements FilesApi {
     const { posix } = await import('node:path');
     const { archive, isDir } = await packHostPath(hostPath, posix.basename(containerPath), counter);
     const target = isDir ? containerPath : posix.dirname(containerPath);
-    await call(this.ep, 'PUT', `/v1/sessions/${seg(session)}/archive?${q({ path: target })}`, { contentType: 'application/x-tar', data: archive });
+    await call(this.ep, 'PUT', `/v1/sessions/${seg(session)}/archive?${query({ path: target })}`, { contentType: 'application/x-tar', data: archive });
     return counter;
   }
 

@@ -13,6 +13,10 @@ export interface Endpoint {
 /** A path segment (session id or name), escaped. */
 export const seg = (id: string): string => encodeURIComponent(id);
 
+/** A query string of the parameters that are set. */
+export const query = (params: Record<string, string | number | boolean | undefined>): string =>
+  new URLSearchParams(Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)] as [string, string])).toString();
+
 const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ECONNRESET', 'EPIPE']);
 
 function unavailable(ep: Endpoint, err: NodeJS.ErrnoException): BerthError {

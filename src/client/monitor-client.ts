@@ -2,10 +2,7 @@ import type { HealthReport } from '../health/health-policy.js';
 import type { BerthEvent } from '../monitor/event-bus.js';
 import type { ResourceSample } from '../monitor/resource-sample.js';
 import type { Rollup, StoredAlert } from '../store/monitor-repository.js';
-import { call, errorFrom, open, seg, type Endpoint } from './http.js';
-
-const query = (params: Record<string, string | number | undefined>) =>
-  new URLSearchParams(Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)] as [string, string])).toString();
+import { call, errorFrom, open, query, seg, type Endpoint } from './http.js';
 
 /** Samples, alerts, health and the event stream, through the daemon. */
 export class MonitorClient {

@@ -1,6 +1,6 @@
 import { BerthError } from '../common/errors.js';
-import type { ShellExit, ShellStream } from '../interactive/shell-stream.js';
-import { exitFromCloseCode, type ServerMessage } from '../api/terminal-protocol.js';
+import type { ShellExit, ShellOptions, ShellStream } from '../interactive/shell-stream.js';
+import { exitFromCloseCode, queryFromShellOptions, type ServerMessage } from '../api/terminal-protocol.js';
 import { errorFrom, type Endpoint } from './http.js';
 
 /**
@@ -8,7 +8,8 @@ import { errorFrom, type Endpoint } from './http.js';
  * returns it as the same `ShellStream` the in-process API gives. `ws` and the stream
  * class load only here, so other CLI verbs don't pay for them.
  */
-export async function connectTerminal(ep: Endpoint, path: string, query: URLSearchParams): Promise<ShellStream> {
+export async function connectTerminal(ep: Endpoint, path: string, options: ShellOptions): Promise<ShellStream> {
+  const query = queryFromShellOptions(options);
   const [{ WebSocket }, { ShellStream: Stream }] = await Promise.all([import('ws'), import('../interactive/shell-stream.js')]);
   const url = ep.socketPath ? `ws+unix://${ep.socketPath}:${path}?${query}` : `${(ep.url ?? '').replace(/^http/, 'ws')}${path}?${query}`;
   const ws = new WebSocket(url, { perMessageDeflate: false, ...(ep.token ? { headers: { authorization: `Bearer ${ep.token}` } } : {}) });
