@@ -442,10 +442,9 @@ export class SessionManager implements SessionsApi {
 
   /** Moves a session (see SessionRepository.transition) and publishes the change. */
   private transition(id: string, to: SessionState, reason: string, now: number, from?: readonly SessionState[]): boolean {
-    const before = this.d.events ? this.d.repo.get(id)?.state : undefined;
-    const moved = this.d.repo.transition(id, to, reason, now, from);
-    if (moved && before !== to) this.d.events?.publish({ type: 'session.state', sessionId: id, at: new Date(now).toISOString(), data: { from: before, to, reason } });
-    return moved;
+    const moved = this.d.repo.move(id, to, reason, now, from);
+    if (moved && moved.from !== to) this.d.events?.publish({ type: 'session.state', sessionId: id, at: new Date(now).toISOString(), data: { from: moved.from, to, reason } });
+    return moved !== undefined;
   }
 
   private async changingState(id: string, fn: () => Promise<void>): Promise<void> {

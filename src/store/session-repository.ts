@@ -170,17 +170,22 @@ export class SessionRepository {
    * when the session is in one of those states; returns false when it was not.
    */
   transition(id: string, to: SessionState, reason: string, now: number, from?: readonly SessionState[]): boolean {
+    return this.move(id, to, reason, now, from) !== undefined;
+  }
+
+  /** `transition`, telling the state the session was in (read in the same transaction); undefined when refused. */
+  move(id: string, to: SessionState, reason: string, now: number, from?: readonly SessionState[]): { from: SessionState } | undefined {
     return this.db
       .transaction(() => {
         const cur = this.db.prepare(`SELECT state FROM sessions WHERE id = ?`).get(id) as { state: SessionState } | undefined;
-        if (!cur || (from && !from.includes(cur.state))) return false;
-        if (cur.state === to) return true;
+        if (!cur || (from && !from.includes(cur.state))) return undefined;
+        if (cur.state === to) return { from: cur.state };
         const ended = to === 'ended' || to === 'failed' || to === 'lost';
         this.db
           .prepare(`UPDATE sessions SET state = ?, ended_at = CASE WHEN ? THEN ? ELSE ended_at END, end_reason = CASE WHEN ? THEN ? ELSE end_reason END WHERE id = ?`)
           .run(to, ended ? 1 : 0, now, ended ? 1 : 0, reason, id);
         this.db.prepare(`INSERT INTO session_events (session_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)`).run(id, now, cur.state, to, reason);
-        return true;
+        return { from: cur.state };
       })
       .immediate();
   }
