@@ -42,7 +42,7 @@ export interface BerthConnectOptions {
    * `none`: no engine is `EngineUnavailable`.
    */
   fallback?: 'local' | 'none';
-  /** Parent directory of local sandboxes; default `$TMPDIR/berth-local`. */
+  /** Parent directory of local sandboxes; default `$TMPDIR/berth-local-<uid>`. */
   localRoot?: string;
   /** SQLite file for sessions; default `:memory:` (sessions last as long as this object). */
   database?: string;

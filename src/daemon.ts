@@ -70,7 +70,6 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       }).then(() => undefined);
     await doReconcile();
 
-
     const sampler = berth.hasEngine
       ? new Sampler({
           engine: berth.engineClient,
@@ -151,7 +150,8 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     });
 
     const servers: FastifyInstance[] = [];
-    const unix = createApiServer({ berth, log: dlog, version: VERSION, terminalPingMs: config.terminalPingMs, metrics, ...(health ? { health } : {}), info });
+    const api = { berth, log: dlog, version: VERSION, terminalPingMs: config.terminalPingMs, metrics, ...(health ? { health } : {}), info };
+    const unix = createApiServer(api);
     mkdirSync(dirname(config.socket), { recursive: true, mode: 0o755 });
     rmSync(config.socket, { force: true });
     await unix.listen({ path: config.socket });
@@ -159,7 +159,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     servers.push(unix);
     cleanups.push(() => rmSync(config.socket, { force: true }));
     if (config.tcp && config.token) {
-      const tcp = createApiServer({ berth, log: dlog, version: VERSION, terminalPingMs: config.terminalPingMs, metrics, ...(health ? { health } : {}), info, token: config.token });
+      const tcp = createApiServer({ ...api, token: config.token });
       const [host, port] = config.tcp.split(':');
       await tcp.listen({ host: host ?? '127.0.0.1', port: Number(port) });
       servers.push(tcp);

@@ -22,7 +22,7 @@ export interface SamplerOptions {
   rawRetentionMs?: number;
   /** Per-minute rollups are kept this long, ms; default 30 days. */
   rollupRetentionMs?: number;
-  /** Rules under every session's own overrides; default `DEFAULT_ALERT_RULES`. */
+  /** Rules under every session's own overrides (complete); default `DEFAULT_ALERT_RULES`. */
   rules?: AlertRules;
   /** Samples are written (and old ones pruned, in batches) at least this often, ms; default 10000. */
   flushMs?: number;
@@ -103,7 +103,7 @@ export class Sampler {
     );
     this.o.store.insertSamples(samples);
     const byId = new Map(sessions.map((s) => [s.id, s]));
-    for (const s of samples) this.o.alerts.evaluate(s, { ...DEFAULT_ALERT_RULES, ...this.o.rules, ...byId.get(s.sessionId)?.alertRules });
+    for (const s of samples) this.o.alerts.evaluate(s, { ...(this.o.rules ?? DEFAULT_ALERT_RULES), ...byId.get(s.sessionId)?.alertRules });
     const now = Date.now();
     if (now - this.lastFlush >= (this.o.flushMs ?? 10_000)) {
       this.lastFlush = now;
