@@ -39,9 +39,9 @@ export class SessionFiles implements FilesApi {
     }
   }
 
-  private target(session: string, path: string): { id: string; path: string; files: SandboxFiles } {
+  private target(session: string, path: string): { id: string; path: string; files: SandboxFiles; baseDir: string } {
     const { session: s, id, files } = this.sessions.sandboxFor(session);
-    return { id, files, path: resolveSandboxPath(path, { baseDir: s.baseDir, confine: s.confine }) };
+    return { id, files, baseDir: s.baseDir, path: resolveSandboxPath(path, { baseDir: s.baseDir, confine: s.confine }) };
   }
 
   async writeFile(session: string, path: string, content: string | Buffer, options: { mode?: number } = {}): Promise<WriteResult> {
@@ -74,8 +74,7 @@ export class SessionFiles implements FilesApi {
   async deleteFile(session: string, path: string, options: { recursive?: boolean } = {}): Promise<void> {
     return this.measured('deleteFile', async () => {
       const t = this.target(session, path);
-      const { session: s } = this.sessions.sandboxFor(session);
-      if (t.path === s.baseDir || t.path === '/') throw new BerthError('PolicyDenied', `refusing to delete ${t.path}: it is the sandbox's base dir or root`, { details: { path: t.path } });
+      if (t.path === t.baseDir || t.path === '/') throw new BerthError('PolicyDenied', `refusing to delete ${t.path}: it is the sandbox's base dir or root`, { details: { path: t.path } });
       await t.files.remove(t.id, t.path, options.recursive ?? false);
     });
   }
