@@ -18,6 +18,11 @@ import { OpMetricsRepository } from './store/op-metrics-repository.js';
 import type { ContainerSpec } from './spec/container-spec.js';
 import { openDatabase, type Database } from './store/database.js';
 import { SessionRepository } from './store/session-repository.js';
+import { AuditRepository } from './store/audit-repository.js';
+import { mountPolicyProblems, type MountPolicy } from './security/mount-policy.js';
+import { SecurityService } from './security/security-api.js';
+import { SecurityScorer } from './security/security-scorer.js';
+import { SpecPolicy } from './security/spec-policy.js';
 
 /** The templates every berth knows; configuration can add or replace them. */
 export const BUILTIN_TEMPLATES: Readonly<Record<string, Partial<ContainerSpec>>> = {
@@ -61,6 +66,8 @@ export interface BerthConnectOptions {
   engineObserver?: EngineCallObserver;
   /** Alert rule overrides per template. */
   templateAlerts?: Record<string, Partial<AlertRules>>;
+  /** Which host paths bind mounts may use (allow-list, more denied paths); default: the built-in deny rules only. */
+  mountPolicy?: MountPolicy;
 }
 
 /** berth in-process: an engine connection (unless local only), the store, and the managers on top of them. */
@@ -83,6 +90,10 @@ export class Berth {
   readonly health: HealthRepository;
   /** Session state changes, alerts, OOM kills, health: subscribe to follow them. */
   readonly events = new EventBus();
+  /** Security scores and the audit log. */
+  readonly security: SecurityService;
+  /** The audit log (the daemon appends every state-changing request). */
+  readonly audit: AuditRepository;
   private readonly db: Database;
   private readonly engineSide: EngineSide | undefined;
 
@@ -96,6 +107,7 @@ export class Berth {
     backend: Backend;
     fallback: 'local' | 'none';
     localRoot?: string;
+    policy: SpecPolicy;
     execTimeoutMs?: number;
     log: Logger;
   }) {
@@ -110,7 +122,7 @@ export class Berth {
     const log = parts.log.child({ instance: parts.instance });
     this.engineSide = parts.engine && {
       engine: parts.engine,
-      containers: new ContainerManager(parts.engine, parts.instance, log),
+      containers: new ContainerManager(parts.engine, parts.instance, log, parts.policy),
       files: new ContainerFiles(parts.engine, log),
     };
     this.sessions = new SessionManager({
@@ -127,6 +139,8 @@ export class Berth {
       ...(parts.execTimeoutMs ? { execTimeoutMs: parts.execTimeoutMs } : {}),
     });
     this.files = new SessionFiles(this.sessions, this.opMetrics);
+    this.audit = new AuditRepository(parts.db);
+    this.security = new SecurityService(this.sessions, parts.engine && new SecurityScorer(parts.engine, parts.policy.mounts, log), this.audit);
   }
 
   /** Containers on the engine. `EngineUnavailable` when berth runs without one. */
@@ -159,6 +173,7 @@ export class Berth {
       ...(['auto', 'docker', 'podman'].includes(kind) ? [] : [{ path: 'engine', message: 'must be auto, docker or podman' }]),
       ...(options.backend === undefined || ['engine', 'local'].includes(options.backend) ? [] : [{ path: 'backend', message: 'must be engine or local' }]),
       ...(options.fallback === undefined || ['local', 'none'].includes(options.fallback) ? [] : [{ path: 'fallback', message: 'must be local or none' }]),
+      ...mountPolicyProblems(options.mountPolicy),
     ];
     if (problems.length) throw invalidArgument(problems, 'connect options');
     const log = options.logger ?? silentLogger();
@@ -178,6 +193,11 @@ export class Berth {
         log.warn({ err: (err as Error).message }, 'no container engine answers: sessions fall back to the local backend (host directories, no isolation)');
       }
     }
+    const host = await engine?.hostInfo().catch((err: unknown) => {
+      log.warn({ err }, 'engine info unavailable: its data dir is not denied to mounts by path, runtimes are not checked');
+      return undefined;
+    });
+    const policy = new SpecPolicy({ ...options.mountPolicy, ...(engine ? { engineSocket: engine.info.socketPath } : {}) }, host);
     const path = options.database ?? ':memory:';
     const { db } = openDatabase({ path });
     const repo = new SessionRepository(db);
@@ -198,6 +218,7 @@ export class Berth {
       ...(options.templateAlerts ? { templateAlerts: options.templateAlerts } : {}),
       backend,
       fallback,
+      policy,
       ...(options.localRoot ? { localRoot: options.localRoot } : {}),
       ...(options.execTimeoutMs ? { execTimeoutMs: options.execTimeoutMs } : {}),
       log,

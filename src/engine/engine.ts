@@ -57,6 +57,15 @@ export interface EventsRequest {
   since?: number;
 }
 
+/** What `Engine.hostInfo` reports. */
+export interface EngineHostInfo {
+  /** Runtime name → path of its binary (may be a bare name, found on the engine's PATH). */
+  runtimes: Record<string, string>;
+  defaultRuntime: string;
+  /** Where the engine keeps images and containers, e.g. `/var/lib/docker`. */
+  rootDir?: string;
+}
+
 /** Told of every engine call: its operation (the first two words of what it does), outcome and duration. */
 export type EngineCallObserver = (op: string, ok: boolean, seconds: number) => void;
 
@@ -109,6 +118,16 @@ export class Engine {
 
   async ping(): Promise<void> {
     await this.call('ping', () => signalled(this.docker).ping({ abortSignal: AbortSignal.timeout(5000) }));
+  }
+
+  /** OCI runtimes the engine has registered (name → binary path) and its data directory. */
+  async hostInfo(): Promise<EngineHostInfo> {
+    const i = (await this.call('engine info', () => this.docker.info())) as { Runtimes?: Record<string, { path?: string }>; DefaultRuntime?: string; DockerRootDir?: string };
+    return {
+      runtimes: Object.fromEntries(Object.entries(i.Runtimes ?? {}).map(([name, r]) => [name, r.path ?? ''])),
+      defaultRuntime: i.DefaultRuntime ?? 'runc',
+      ...(i.DockerRootDir ? { rootDir: i.DockerRootDir } : {}),
+    };
   }
 
   async createContainer(options: CreateOptions): Promise<string> {

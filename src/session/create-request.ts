@@ -6,6 +6,7 @@ import { alertRulesSchema, type AlertRules } from '../monitor/alert-rules.js';
 import type { Backend } from './sandbox.js';
 import type { ContainerSpec } from '../spec/container-spec.js';
 import { problemsFromZod } from '../spec/validate.js';
+import { applyProfile, securityProfileSchema, type SecurityProfileName } from '../security/security-profile.js';
 
 /** What a caller sends to create a session. Shortcuts (`image`, `memory`, …) override the template and `spec`. */
 export interface CreateSessionRequest {
@@ -39,6 +40,12 @@ export interface CreateSessionRequest {
   alerts?: Partial<AlertRules>;
   /** What to do when the spec's health check fails (restart with backoff, up to a limit). */
   health?: HealthPolicy;
+  /**
+   * `standard` (default): the hardened defaults. `strict`: read-only root with tmpfs /tmp
+   * and base dir, no capabilities, non-root, pids limit, no swap, no network (see
+   * `applyProfile`); a spec asking for what strict forbids is `PolicyDenied`.
+   */
+  security?: SecurityProfileName;
 }
 
 export const createSessionSchema = z.strictObject({
@@ -57,6 +64,7 @@ export const createSessionSchema = z.strictObject({
   backend: z.enum(['engine', 'local']).optional(),
   alerts: alertRulesSchema.optional(),
   health: healthPolicySchema.optional(),
+  security: securityProfileSchema.optional(),
 });
 
 /** Default base dir of a session. */
@@ -96,5 +104,6 @@ export function resolveSessionSpec(
   merged.cmd ??= KEEP_ALIVE_CMD;
   delete merged.name;
   if (!merged.image) throw invalidArgument([{ path: 'image', message: `is required (the template "${templateName}" has none)` }], 'session request');
-  return { request, spec: ContainerSpecBuilder.from(merged).build() };
+  const secured = applyProfile(merged, request.security ?? 'standard', { workspace: request.baseDir ?? DEFAULT_BASE_DIR });
+  return { request, spec: ContainerSpecBuilder.from(secured).build() };
 }

@@ -103,6 +103,8 @@ export class SessionManager implements SessionsApi {
           ...(request.confine === false ? [{ path: 'confine', message: 'cannot be turned off on the local backend' }] : []),
         ];
         if (problems.length) throw invalidArgument(problems, 'session request');
+      } else {
+        this.engineSide().containers.assertAllowed(spec);
       }
       const s = await this.createFrom(spec, {
         ...(request.name ? { name: request.name } : {}),
