@@ -40,7 +40,7 @@ export function registerAuditHook(app: FastifyInstance, o: AuditHookOptions): vo
     const actor = req.socket.remoteAddress === undefined ? o.unixActor : tokenActor;
     reply.raw.once('close', () => {
       const status = reply.raw.statusCode;
-      const code = reply.raw.getHeader(ERROR_CODE_HEADER);
+      const code = reply.getHeader(ERROR_CODE_HEADER);
       try {
         o.audit.append({
           at,

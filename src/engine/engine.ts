@@ -8,6 +8,7 @@ import { silentLogger, type Logger } from '../common/logger.js';
 import { signalled } from './connect.js';
 import { detectEngine, type DetectOptions, type DetectResult } from './detect.js';
 import { engineStatus, translateEngineError } from './errors.js';
+import { tmpfsOptionsFor } from './quirks.js';
 import type { EngineInfo } from './types.js';
 
 export type CreateOptions = Docker.ContainerCreateOptions;
@@ -131,6 +132,11 @@ export class Engine {
   }
 
   async createContainer(options: CreateOptions): Promise<string> {
+    const tmpfs = options.HostConfig?.Tmpfs;
+    if (tmpfs) {
+      const translated = Object.fromEntries(Object.entries(tmpfs).map(([path, o]) => [path, tmpfsOptionsFor(this.info.kind, o)]));
+      options = { ...options, HostConfig: { ...options.HostConfig, Tmpfs: translated } };
+    }
     try {
       const c = await this.docker.createContainer(options);
       return c.id;

@@ -36,3 +36,16 @@ export function kindFromVersion(version: { Components?: Array<{ Name?: string }>
   const podman = (version.Components ?? []).some((c) => /podman/i.test(c.Name ?? ''));
   return podman ? 'podman' : 'docker';
 }
+
+/**
+ * tmpfs mount options for the engine. Both take the image directory's mode over `mode=`
+ * (runc keeps it), so ownership is how a non-root user gets a writable tmpfs: Docker takes
+ * `uid=`/`gid=`, Podman refuses them and takes `U` (chown to the container's user) instead.
+ */
+export function tmpfsOptionsFor(kind: EngineKind, options: string): string {
+  if (kind === 'docker') return options;
+  const parts = options.split(',').filter((o) => o !== '');
+  const owned = parts.some((o) => /^(uid|gid)=/.test(o));
+  const rest = parts.filter((o) => !/^(uid|gid)=/.test(o));
+  return (owned && !rest.includes('U') ? [...rest, 'U'] : rest).join(',');
+}

@@ -29,7 +29,7 @@ const isRoot = (user: string | undefined) => user === undefined || /^(root|0)(:.
 /**
  * Returns `spec` under `profile`. `standard` only labels it (the builder's defaults are
  * the standard profile). `strict` forces a read-only root with tmpfs for /tmp and the
- * workspace, no capabilities, no-new-privileges, a non-root user, a pids limit, swap
+ * workspace (owned by the user when it is numeric), no capabilities, no-new-privileges, a non-root user, a pids limit, swap
  * equal to memory and no network, and keeps the engine's default seccomp. A spec that
  * explicitly asks for what strict forbids is `PolicyDenied`, naming the field.
  */
@@ -50,15 +50,18 @@ export function applyProfile(spec: Partial<ContainerSpec>, profile: SecurityProf
     });
   }
   const workspace = options.workspace ?? '/workspace';
+  const user = isRoot(spec.user) ? STRICT.user : (spec.user as string);
+  const [uid, gid] = user.split(':');
+  const owner = /^\d+$/.test(uid ?? '') ? `,uid=${uid},gid=${/^\d+$/.test(gid ?? '') ? gid : uid}` : '';
   return {
     ...spec,
     labels,
     readOnlyRootfs: true,
-    tmpfs: { ...spec.tmpfs, '/tmp': `rw,nosuid,nodev,size=${STRICT.tmpSize},mode=1777`, [workspace]: `rw,nosuid,nodev,size=${STRICT.workspaceSize},mode=1777` },
+    tmpfs: { ...spec.tmpfs, '/tmp': `rw,nosuid,nodev,size=${STRICT.tmpSize},mode=1777`, [workspace]: `rw,nosuid,nodev,size=${STRICT.workspaceSize},mode=0755${owner}` },
     capDrop: ['ALL'],
     capAdd: [],
     securityOpt: [...new Set([...(spec.securityOpt ?? []), 'no-new-privileges'])],
-    user: isRoot(spec.user) ? STRICT.user : spec.user,
+    user,
     pidsLimit: Math.min(spec.pidsLimit ?? STRICT.pidsLimit, STRICT.pidsLimit),
     ...(spec.memory !== undefined ? { memorySwap: spec.memory } : { memorySwap: undefined }),
     network: 'none',

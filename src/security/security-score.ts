@@ -50,7 +50,9 @@ export function scoreContainer(info: InspectInfo, proc: ProcessSecurity | undefi
     checks.push({ id, title, weight, passed, required, detail });
 
   add('privileged', 'not privileged', 20, !hc.Privileged, hc.Privileged ? 'runs privileged: every capability and device, no seccomp' : 'not privileged');
-  if (proc) {
+  if (hc.Privileged) {
+    add('capabilities', `capabilities within the ${profile} set`, 15, false, 'privileged: every capability');
+  } else if (proc) {
     const extra = proc.capEff & ~allowedCaps;
     add('capabilities', `capabilities within the ${profile} set`, 15, extra === 0n, extra === 0n ? `CapEff ${capabilityNames(proc.capEff).join(', ') || 'empty'}` : `CapEff has ${capabilityNames(extra).join(', ')} beyond the profile`);
   } else {
@@ -59,7 +61,9 @@ export function scoreContainer(info: InspectInfo, proc: ProcessSecurity | undefi
     add('capabilities', `capabilities within the ${profile} set`, 15, dropsAll && added === 0n, `CapDrop ${dropsAll ? 'has' : 'lacks'} ALL; CapAdd ${(hc.CapAdd ?? []).join(', ') || 'none'}`);
   }
   const unconfined = secOpt.some((o: string) => /^seccomp[=:]unconfined$/.test(o));
-  add('seccomp', 'a seccomp filter is loaded', 10, !unconfined && (proc ? proc.seccomp === 2 : true), proc ? `Seccomp ${proc.seccomp}` : unconfined ? 'seccomp=unconfined' : 'engine default (not read from inside)');
+  const seccompOk = !hc.Privileged && !unconfined && (proc ? proc.seccomp === 2 : true);
+  const seccompDetail = hc.Privileged ? 'privileged: no seccomp filter' : proc ? `Seccomp ${proc.seccomp}` : unconfined ? 'seccomp=unconfined' : 'engine default (not read from inside)';
+  add('seccomp', 'a seccomp filter is loaded', 10, seccompOk, seccompDetail);
   const nnpOpt = secOpt.some((o: string) => /^no-new-privileges(:true|=true)?$/.test(o));
   add('no-new-privileges', 'no-new-privileges is set', 10, proc ? proc.noNewPrivs : nnpOpt, proc ? `NoNewPrivs ${proc.noNewPrivs ? 1 : 0}` : nnpOpt ? 'in SecurityOpt' : 'missing from SecurityOpt');
   const hostNs = HOST_NS.filter((k) => hc[k] === 'host');
