@@ -12,7 +12,7 @@ const image = 'berth-fixture:busybox';
 for (const engine of engines) {
   const berth = await Berth.connect({ engine, instance: `bench-sec-${process.pid}` });
   const raw = new Docker({ socketPath: berth.engine.socketPath });
-  const host = await berth.engineClient.hostInfo();
+  const host = berth.engineClient.host;
   const rows = { 'raw create+start': [], 'berth standard': [], 'berth strict': [] };
   const once = {
     'raw create+start': async (i) => {

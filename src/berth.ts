@@ -193,11 +193,7 @@ export class Berth {
         log.warn({ err: (err as Error).message }, 'no container engine answers: sessions fall back to the local backend (host directories, no isolation)');
       }
     }
-    const host = await engine?.hostInfo().catch((err: unknown) => {
-      log.warn({ err }, 'engine info unavailable: its data dir is not denied to mounts by path, runtimes are not checked');
-      return undefined;
-    });
-    const policy = new SpecPolicy({ ...options.mountPolicy, ...(engine ? { engineSocket: engine.info.socketPath } : {}) }, host);
+    const policy = new SpecPolicy({ ...options.mountPolicy, ...(engine ? { engineSocket: engine.info.socketPath } : {}) }, engine?.host);
     const path = options.database ?? ':memory:';
     const { db } = openDatabase({ path });
     const repo = new SessionRepository(db);

@@ -9,7 +9,7 @@ import { signalled } from './connect.js';
 import { detectEngine, type DetectOptions, type DetectResult } from './detect.js';
 import { engineStatus, translateEngineError } from './errors.js';
 import { tmpfsOptionsFor } from './quirks.js';
-import type { EngineInfo } from './types.js';
+import type { EngineHostInfo, EngineInfo } from './types.js';
 
 export type CreateOptions = Docker.ContainerCreateOptions;
 export type InspectInfo = Docker.ContainerInspectInfo;
@@ -58,15 +58,6 @@ export interface EventsRequest {
   since?: number;
 }
 
-/** What `Engine.hostInfo` reports. */
-export interface EngineHostInfo {
-  /** Runtime name → path of its binary (may be a bare name, found on the engine's PATH). */
-  runtimes: Record<string, string>;
-  defaultRuntime: string;
-  /** Where the engine keeps images and containers, e.g. `/var/lib/docker`. */
-  rootDir?: string;
-}
-
 /** Told of every engine call: its operation (the first two words of what it does), outcome and duration. */
 export type EngineCallObserver = (op: string, ok: boolean, seconds: number) => void;
 
@@ -81,6 +72,8 @@ export interface EngineConnectOptions extends DetectOptions {
  */
 export class Engine {
   readonly info: EngineInfo;
+  /** Runtimes and data dir, as the engine reported them at connect. */
+  readonly host: EngineHostInfo;
   readonly tried: DetectResult['tried'];
   private readonly docker: Docker;
   private readonly log: Logger;
@@ -90,6 +83,7 @@ export class Engine {
   private constructor(detected: DetectResult, log: Logger, observer?: EngineCallObserver) {
     this.observer = observer;
     this.info = detected.info;
+    this.host = detected.host;
     this.tried = detected.tried;
     this.docker = detected.docker;
     this.log = log.child({ engine: detected.info.kind });
@@ -119,16 +113,6 @@ export class Engine {
 
   async ping(): Promise<void> {
     await this.call('ping', () => signalled(this.docker).ping({ abortSignal: AbortSignal.timeout(5000) }));
-  }
-
-  /** OCI runtimes the engine has registered (name → binary path) and its data directory. */
-  async hostInfo(): Promise<EngineHostInfo> {
-    const i = (await this.call('engine info', () => this.docker.info())) as { Runtimes?: Record<string, { path?: string }>; DefaultRuntime?: string; DockerRootDir?: string };
-    return {
-      runtimes: Object.fromEntries(Object.entries(i.Runtimes ?? {}).map(([name, r]) => [name, r.path ?? ''])),
-      defaultRuntime: i.DefaultRuntime ?? 'runc',
-      ...(i.DockerRootDir ? { rootDir: i.DockerRootDir } : {}),
-    };
   }
 
   async createContainer(options: CreateOptions): Promise<string> {

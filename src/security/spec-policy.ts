@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { BerthError } from '../common/errors.js';
-import type { EngineHostInfo } from '../engine/engine.js';
+import type { EngineHostInfo } from '../engine/types.js';
 import type { ContainerSpec } from '../spec/container-spec.js';
 import { MountValidator } from './mount-validator.js';
 import type { MountPolicy } from './mount-policy.js';

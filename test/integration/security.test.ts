@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Berth, BerthError, type CreateSessionRequest, type Session } from '../../src/index.js';
+import { BerthError, type CreateSessionRequest, type Session } from '../../src/index.js';
 import { BerthClient } from '../../src/client/client.js';
 import { silentLogger } from '../../src/common/logger.js';
 import { loadConfig } from '../../src/daemon/config.js';
@@ -137,9 +137,9 @@ describe(`security in-process (${engineUnderTest()})`, () => {
     expect(w.stderr).toMatch(/read-only/i);
   });
 
-  // Created, not started: this machine's runc cannot start privileged containers (it may not apply every capability).
+  // Created, never started (so its bridge network carries nothing): this machine's runc cannot start privileged containers.
   it('scores a privileged container low, with the reasons', async () => {
-    const c = t.track(await t.berth.containers.create(t.spec('priv').privileged(true).port({ containerPort: 80, hostIp: '0.0.0.0' }).build()));
+    const c = t.track(await t.berth.containers.create(t.spec('priv').network('bridge').privileged(true).port({ containerPort: 80, hostPort: 18080, hostIp: '0.0.0.0' }).build()));
     const r = await t.berth.security.scoreContainer(c.id);
     expect(r.inspectedInside).toBe(false);
     expect(r.score).toBeLessThan(60);
