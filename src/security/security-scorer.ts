@@ -17,11 +17,14 @@ export class SecurityScorer {
   /** The report of a container by id or name; `NotFound` when there is none. */
   async score(containerId: string): Promise<SecurityReport> {
     const info = await this.engine.inspectContainer(containerId);
-    const proc = info.State.Running ? await this.readPid1(info.Id, info.State.Pid) : undefined;
+    // Under a sandboxed runtime (gVisor …) the host pid is the sandbox, not the container's PID 1.
+    const runtime = info.HostConfig.Runtime ?? '';
+    const hostPid = ['', 'runc', 'crun', 'io.containerd.runc.v2', 'oci'].includes(runtime) ? info.State.Pid : 0;
+    const proc = info.State.Running ? await this.readPid1(info.Id, hostPid) : undefined;
     return scoreContainer(info, proc, this.mounts);
   }
 
-  /** From inside (`cat /proc/1/status /proc/1/limits`); from the host's /proc when the image has no `cat`. */
+  /** From inside (`cat /proc/1/status /proc/1/limits`); from the host's /proc (when `hostPid` is given) if the image has no `cat`. */
   private async readPid1(id: string, hostPid: number): Promise<ProcessSecurity | undefined> {
     try {
       const r = await runExec(this.engine, id, { cmd: ['cat', '/proc/1/status', '/proc/1/limits'], timeoutMs: 10_000, maxOutputBytes: 64 * 1024 }, this.log);

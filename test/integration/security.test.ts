@@ -147,6 +147,16 @@ describe(`security in-process (${engineUnderTest()})`, () => {
     expect(r.failed.find((f) => f.id === 'privileged')?.detail).toContain('privileged');
   });
 
+  // The bootstrap registers gVisor with Docker only (Podman would need runsc's --network=none passed per runtime).
+  it.runIf(engineUnderTest() === 'docker')('runs a strict session under gVisor (runsc) registered by the bootstrap', async () => {
+    expect(Object.keys(t.berth.engineClient.host.runtimes)).toContain('runsc');
+    const s = await session({ security: 'strict', spec: { runtime: 'runsc' } });
+    expect((await sh(s, 'dmesg')).stdout).toContain('gVisor');
+    expect((await sh(s, 'id -u; touch /x 2>/dev/null || echo read-only')).stdout).toBe('65534\nread-only\n');
+    const r = await t.berth.security.score(s.id);
+    expect(r.failed).toEqual([]);
+  });
+
   it('refuses a runtime the engine does not have', async () => {
     const name = uniqueName('runtime');
     const e = await caught(t.berth.sessions.create({ name, image: FIXTURE_IMAGE, labels, spec: { runtime: 'no-such-runtime' } }));
