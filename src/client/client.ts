@@ -19,6 +19,7 @@ import type {
 import type { FilesApi } from '../files/files-api.js';
 import type { AttachOptions, ShellOptions, ShellStream } from '../interactive/shell-stream.js';
 import { FilesClient } from './files-client.js';
+import { LineSplitter } from './ndjson.js';
 import { MonitorClient } from './monitor-client.js';
 import { SecurityClient } from './security-client.js';
 import type { SecurityApi } from '../security/security-api.js';
@@ -41,13 +42,9 @@ function execBody(o: SessionExecOptions): Record<string, unknown> {
 
 /** Non-empty lines of a byte stream (NDJSON). */
 async function* lines(source: AsyncIterable<Buffer>): AsyncGenerator<string> {
-  let rest = '';
-  for await (const chunk of source) {
-    const parts = (rest + chunk.toString('utf8')).split('\n');
-    rest = parts.pop() ?? '';
-    for (const p of parts) if (p) yield p;
-  }
-  if (rest) yield rest;
+  const split = new LineSplitter();
+  for await (const chunk of source) yield* split.push(chunk);
+  yield* split.end();
 }
 
 /** Splits an NDJSON frame response into stdout/stderr streams and a final frame. */
