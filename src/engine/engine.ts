@@ -9,6 +9,7 @@ import { signalled } from './connect.js';
 import { detectEngine, type DetectOptions, type DetectResult } from './detect.js';
 import { engineStatus, translateEngineError } from './errors.js';
 import type { EngineInfo } from './types.js';
+import { EngineVolumes } from './volumes.js';
 
 export type CreateOptions = Docker.ContainerCreateOptions;
 export type InspectInfo = Docker.ContainerInspectInfo;
@@ -76,6 +77,8 @@ export class Engine {
   private readonly log: Logger;
 
   private readonly observer: EngineCallObserver | undefined;
+  /** Volume calls (create, list, inspect, remove, users, sizes). */
+  readonly volumes: EngineVolumes;
 
   private constructor(detected: DetectResult, log: Logger, observer?: EngineCallObserver) {
     this.observer = observer;
@@ -83,6 +86,7 @@ export class Engine {
     this.tried = detected.tried;
     this.docker = detected.docker;
     this.log = log.child({ engine: detected.info.kind });
+    this.volumes = new EngineVolumes(this.docker, (what, fn) => this.call(what, fn));
   }
 
   static async connect(options: EngineConnectOptions = {}): Promise<Engine> {
