@@ -18,6 +18,10 @@ import { OpMetricsRepository } from './store/op-metrics-repository.js';
 import type { ContainerSpec } from './spec/container-spec.js';
 import { openDatabase, type Database } from './store/database.js';
 import { SessionRepository } from './store/session-repository.js';
+import { VolumeRepository } from './store/volume-repository.js';
+import { TERMINAL_STATES } from './session/session.js';
+import type { CleanupPolicy } from './volume/cleanup-policy.js';
+import { VolumeManager } from './volume/volume-manager.js';
 
 /** The templates every berth knows; configuration can add or replace them. */
 export const BUILTIN_TEMPLATES: Readonly<Record<string, Partial<ContainerSpec>>> = {
@@ -61,6 +65,8 @@ export interface BerthConnectOptions {
   engineObserver?: EngineCallObserver;
   /** Alert rule overrides per template. */
   templateAlerts?: Record<string, Partial<AlertRules>>;
+  /** Volume cleanup rules over `DEFAULT_CLEANUP_POLICY` (remove on session end; unused for 7 days). */
+  volumePolicy?: Partial<CleanupPolicy>;
 }
 
 /** berth in-process: an engine connection (unless local only), the store, and the managers on top of them. */
@@ -97,6 +103,7 @@ export class Berth {
     fallback: 'local' | 'none';
     localRoot?: string;
     execTimeoutMs?: number;
+    volumePolicy?: Partial<CleanupPolicy>;
     log: Logger;
   }) {
     this.engine = parts.engine?.info;
@@ -112,6 +119,17 @@ export class Berth {
       engine: parts.engine,
       containers: new ContainerManager(parts.engine, parts.instance, log),
       files: new ContainerFiles(parts.engine, log),
+      volumes: new VolumeManager({
+        engine: parts.engine,
+        repo: new VolumeRepository(parts.db),
+        instance: parts.instance,
+        ...(parts.volumePolicy ? { policy: parts.volumePolicy } : {}),
+        sessionLive: (id) => {
+          const s = parts.repo.find(id);
+          return s !== undefined && !TERMINAL_STATES.has(s.state);
+        },
+        log,
+      }),
     };
     this.sessions = new SessionManager({
       ...(this.engineSide ? { engine: this.engineSide } : {}),
@@ -132,6 +150,11 @@ export class Berth {
   /** Containers on the engine. `EngineUnavailable` when berth runs without one. */
   get containers(): ContainerManager {
     return this.requireEngine().containers;
+  }
+
+  /** Volumes of this instance (workspace, cache, logs), their registry and gc. `EngineUnavailable` when berth runs without an engine. */
+  get volumes(): VolumeManager {
+    return this.requireEngine().volumes;
   }
 
   /** The engine boundary, for managers built on top of this client. `EngineUnavailable` when berth runs without one. */
@@ -200,6 +223,7 @@ export class Berth {
       fallback,
       ...(options.localRoot ? { localRoot: options.localRoot } : {}),
       ...(options.execTimeoutMs ? { execTimeoutMs: options.execTimeoutMs } : {}),
+      ...(options.volumePolicy ? { volumePolicy: options.volumePolicy } : {}),
       log,
     });
   }

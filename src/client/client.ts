@@ -20,6 +20,8 @@ import type { FilesApi } from '../files/files-api.js';
 import type { AttachOptions, ShellOptions, ShellStream } from '../interactive/shell-stream.js';
 import { FilesClient } from './files-client.js';
 import { MonitorClient } from './monitor-client.js';
+import { VolumesClient } from './volumes-client.js';
+import type { VolumesApi } from '../volume/volumes-api.js';
 import { call, errorFrom, open, type Endpoint, seg } from './http.js';
 
 export interface BerthClientOptions {
@@ -167,6 +169,8 @@ export class BerthClient {
   readonly files: FilesApi;
   /** Samples, alerts, health, events and metrics. */
   readonly monitor: MonitorClient;
+  /** The same interface as `Berth.volumes`: volumes and gc. */
+  readonly volumes: VolumesApi;
   readonly endpoint: Endpoint;
 
   private constructor(ep: Endpoint) {
@@ -174,6 +178,7 @@ export class BerthClient {
     this.sessions = new SessionsClient(ep);
     this.files = new FilesClient(ep);
     this.monitor = new MonitorClient(ep);
+    this.volumes = new VolumesClient(ep);
   }
 
   /** Makes a client; nothing is sent until the first call. */

@@ -5,6 +5,7 @@ import { BerthError, invalidArgument } from '../common/errors.js';
 import { defaultDataDir, defaultSocketPath } from '../common/paths.js';
 import { alertRulesSchema } from '../monitor/alert-rules.js';
 import { problemsFromZod } from '../spec/validate.js';
+import { cleanupPolicySchema } from '../volume/cleanup-policy.js';
 
 export const daemonConfigSchema = z.strictObject({
   /** `auto`, `docker` or `podman`. */
@@ -45,6 +46,14 @@ export const daemonConfigSchema = z.strictObject({
   templateAlerts: z.record(z.string(), alertRulesSchema),
   /** Session templates (partial container specs) by name. */
   templates: z.record(z.string(), z.record(z.string(), z.unknown())),
+  /**
+   * Volume cleanup: `onSessionEnd` (default true: a session's workspace and logs volumes go
+   * with it), `unusedForMs` (default 7 days), `olderThanMs` (default off), `maxTotalBytes`
+   * (default off: over it, the longest unused go first). Volumes in use are never removed.
+   */
+  volumes: cleanupPolicySchema,
+  /** How often the daemon runs volume gc, ms (default 600000, 10 min); 0: never on its own. */
+  volumeGcIntervalMs: z.number().int().min(0),
 }).refine((c) => !c.tcp || c.token, { message: 'a TCP listener needs a token', path: ['token'] });
 
 export type DaemonConfig = z.infer<typeof daemonConfigSchema>;
@@ -76,6 +85,8 @@ export function loadConfig(flags: DaemonFlags = {}, env: NodeJS.ProcessEnv = pro
     alerts: {},
     templateAlerts: {},
     templates: {},
+    volumes: {},
+    volumeGcIntervalMs: 600_000,
   };
   const fromEnv = Object.fromEntries(
     Object.entries({

@@ -6,6 +6,7 @@ import { alertRulesSchema, type AlertRules } from '../monitor/alert-rules.js';
 import type { Backend } from './sandbox.js';
 import type { ContainerSpec } from '../spec/container-spec.js';
 import { problemsFromZod } from '../spec/validate.js';
+import { sessionVolumesSchema, type SessionVolumesRequest } from '../volume/session-volumes.js';
 
 /** What a caller sends to create a session. Shortcuts (`image`, `memory`, …) override the template and `spec`. */
 export interface CreateSessionRequest {
@@ -39,6 +40,8 @@ export interface CreateSessionRequest {
   alerts?: Partial<AlertRules>;
   /** What to do when the spec's health check fails (restart with backoff, up to a limit). */
   health?: HealthPolicy;
+  /** Workspace (volume or size-capped tmpfs on `baseDir`), shared cache volumes by key, a logs volume. Engine backend only. */
+  volumes?: SessionVolumesRequest;
 }
 
 export const createSessionSchema = z.strictObject({
@@ -57,6 +60,7 @@ export const createSessionSchema = z.strictObject({
   backend: z.enum(['engine', 'local']).optional(),
   alerts: alertRulesSchema.optional(),
   health: healthPolicySchema.optional(),
+  volumes: sessionVolumesSchema.optional(),
 });
 
 /** Default base dir of a session. */

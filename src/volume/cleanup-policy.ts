@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import type { VolumeKind, VolumeRecord } from './volume.js';
 
-/** When gc removes volumes. Each rule is off when absent; volumes in use are never removed. */
+/** When gc removes volumes. Each rule is off when absent or 0; volumes in use are never removed. */
 export interface CleanupPolicy {
   /** Remove a session's workspace and logs volumes when it ends (caches stay). Default true. */
   onSessionEnd: boolean;
-  /** Remove volumes not used (mounted) for this many ms. Default 7 days; absent: off. */
+  /** Remove volumes not used (mounted) for this many ms. Default 7 days. */
   unusedForMs?: number;
   /** Remove volumes created more than this many ms ago. Default off. */
   olderThanMs?: number;
-  /** Keep the total measured size under this many bytes, removing the longest unused first. Default off. */
+  /** Keep the total measured size at most this many bytes, removing the longest unused first. Default off. */
   maxTotalBytes?: number;
 }
 
@@ -20,8 +20,8 @@ export const DEFAULT_CLEANUP_POLICY: Readonly<CleanupPolicy> = { onSessionEnd: t
 
 export const cleanupPolicySchema = z.strictObject({
   onSessionEnd: z.boolean().optional(),
-  unusedForMs: z.number().int().positive().optional(),
-  olderThanMs: z.number().int().positive().optional(),
+  unusedForMs: z.number().int().min(0).optional(),
+  olderThanMs: z.number().int().min(0).optional(),
   maxTotalBytes: z.number().int().min(0).optional(),
 });
 
@@ -73,11 +73,11 @@ export function planGc(input: PlanInput): GcCandidate[] {
   for (const v of input.volumes) {
     if (input.inUse.has(v.name)) continue;
     if (policy.onSessionEnd && v.ownerSessionId && v.kind !== 'cache' && !input.sessionLive(v.ownerSessionId)) pick(v, 'session-ended');
-    else if (policy.unusedForMs !== undefined && now - v.lastUsedAt >= policy.unusedForMs) pick(v, 'unused');
-    else if (policy.olderThanMs !== undefined && now - v.createdAt >= policy.olderThanMs) pick(v, 'older-than');
+    else if (policy.unusedForMs && now - v.lastUsedAt >= policy.unusedForMs) pick(v, 'unused');
+    else if (policy.olderThanMs && now - v.createdAt >= policy.olderThanMs) pick(v, 'older-than');
     else kept.push(v);
   }
-  if (policy.maxTotalBytes !== undefined) {
+  if (policy.maxTotalBytes) {
     const chosenNames = new Set(chosen.map((c) => c.name));
     let total = input.volumes.filter((v) => !chosenNames.has(v.name)).reduce((sum, v) => sum + (v.sizeBytes ?? 0), 0);
     const order = [...kept].sort((a, b) => a.lastUsedAt - b.lastUsedAt || a.createdAt - b.createdAt || a.name.localeCompare(b.name));
