@@ -42,10 +42,10 @@ export class EngineVolumes {
     private readonly call: Call,
   ) {}
 
-  /** Creates a local volume with labels; an existing one of that name is returned as it is (its labels unchanged). */
+  /** Creates a local volume with labels; an existing one of that name is returned as it is (its labels unchanged). dockerode answers a handle, so the volume is inspected after. */
   async create(name: string, labels: Record<string, string>): Promise<EngineVolume> {
-    const r = await this.call(`create volume ${name}`, () => this.docker.createVolume({ Name: name, Driver: 'local', Labels: labels }));
-    return toVolume(r as unknown as RawVolume);
+    await this.call(`create volume ${name}`, () => this.docker.createVolume({ Name: name, Driver: 'local', Labels: labels }));
+    return this.inspect(name);
   }
 
   /** `NotFound` when there is no such volume. */
