@@ -267,4 +267,22 @@ describe(`volumes through the daemon: HTTP client and CLI (${engineUnderTest()})
     const bad = await client.volumes.create({ name: '../x' }).catch((e: unknown) => e);
     expect(BerthError.is(bad, 'InvalidArgument')).toBe(true);
   });
+
+  it('berth volume create / inspect / prune / rm from the CLI, with their exit codes', async () => {
+    const name = t.volume(uniqueName('cli'));
+    const made = await runCli(dirs.socket, ['volume', 'create', name, '--kind', 'workspace', '--label', `${TEST_LABEL}=${runId()}`, '--label', 'team=cli']);
+    expect(made).toMatchObject({ code: 0, stdout: `${name}\n` });
+    const inspected = await runCli(dirs.socket, ['volume', 'inspect', name]);
+    expect(inspected.code).toBe(0);
+    expect(JSON.parse(inspected.stdout)).toMatchObject({ name, kind: 'workspace', inUse: false, labels: { team: 'cli' } });
+    const badKind = await runCli(dirs.socket, ['volume', 'create', uniqueName('x'), '--kind', 'scratch']);
+    expect(badKind.code).toBe(2);
+    const pruned = await runCli(dirs.socket, ['volume', 'prune', '--json']);
+    expect(pruned.code).toBe(0);
+    expect((JSON.parse(pruned.stdout) as { removed: string[] }).removed).toContain(name);
+    const missing = await runCli(dirs.socket, ['volume', 'inspect', name]);
+    expect(missing.code).toBe(3);
+    const again = await runCli(dirs.socket, ['volume', 'rm', name]);
+    expect(again).toMatchObject({ code: 0, stdout: `${name} (was not there)\n` });
+  });
 });
