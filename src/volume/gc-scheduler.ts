@@ -9,7 +9,7 @@ export interface GcSchedulerOptions {
   log: Logger;
 }
 
-/** Runs volume gc every `intervalMs` (one run at a time) and logs what it removed. */
+/** Runs volume gc every `intervalMs`, one run at a time (gc itself logs what it removed and what it could not). */
 export class GcScheduler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -26,12 +26,7 @@ export class GcScheduler {
   runOnce(): Promise<void> {
     this.running ??= this.o
       .gc()
-      .then((r) => {
-        const removed = r.entries.filter((e) => e.removed);
-        if (removed.length) this.o.log.info({ removed: removed.map((e) => ({ volume: e.name, reason: e.reason, sizeBytes: e.sizeBytes })) }, `volume gc removed ${removed.length} volume(s)`);
-        const failed = r.entries.filter((e) => e.error);
-        if (failed.length) this.o.log.warn({ failed: failed.map((e) => ({ volume: e.name, error: e.error })) }, 'volume gc could not remove some volumes');
-      })
+      .then(() => undefined)
       .catch((err: unknown) => this.o.log.warn({ err }, 'volume gc failed'))
       .finally(() => (this.running = undefined));
     return this.running;

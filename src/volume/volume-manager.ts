@@ -166,7 +166,10 @@ export class VolumeManager implements VolumesApi {
     }
     const removedNames = new Set(entries.filter((e) => e.removed || dryRun).map((e) => e.name));
     const kept = volumes.filter((v) => !removedNames.has(v.name));
-    if (!dryRun && entries.length) this.d.log.info({ removed: entries.filter((e) => e.removed).map((e) => `${e.name} (${e.reason})`), failed: entries.filter((e) => e.error).length }, 'volume gc');
+    const removed = entries.filter((e) => e.removed);
+    const failed = entries.filter((e) => e.error);
+    if (removed.length) this.d.log.info({ removed: removed.map((e) => ({ volume: e.name, reason: e.reason, sizeBytes: e.sizeBytes })) }, `volume gc removed ${removed.length} volume(s)`);
+    if (failed.length) this.d.log.warn({ failed: failed.map((e) => ({ volume: e.name, error: e.error })) }, 'volume gc could not remove some volumes');
     return {
       dryRun,
       at: new Date(now).toISOString(),

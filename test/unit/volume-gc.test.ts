@@ -4,6 +4,9 @@ import { VolumeRepository } from '../../src/store/volume-repository.js';
 import { cleanupPolicySchema, planGc, type CleanupPolicy, type PlanInput } from '../../src/volume/cleanup-policy.js';
 import { sessionVolumesSchema, cacheVolumeName } from '../../src/volume/session-volumes.js';
 import type { VolumeRecord } from '../../src/volume/volume.js';
+import type { Logger } from '../../src/common/logger.js';
+import { GcScheduler } from '../../src/volume/gc-scheduler.js';
+import type { GcResult } from '../../src/volume/volumes-api.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -138,5 +141,36 @@ describe('VolumeRepository', () => {
     expect(repo.delete('c1')).toBe(true);
     expect(repo.delete('c1')).toBe(false);
     db.close();
+  });
+});
+
+describe('GcScheduler', () => {
+  it('runs one gc at a time, survives a failed run, and stop() waits for the run under way', async () => {
+    let calls = 0;
+    let release: () => void = () => undefined;
+    const gc = () => {
+      calls += 1;
+      if (calls === 2) return Promise.reject(new Error('engine gone'));
+      return new Promise<GcResult>((resolve) => (release = () => resolve({ dryRun: false, at: '', policy: { onSessionEnd: true }, entries: [], keptCount: 0, keptBytes: 0 })));
+    };
+    const warnings: string[] = [];
+    const log = { warn: (_o: unknown, msg: string) => warnings.push(msg) } as unknown as Logger;
+    const s = new GcScheduler({ gc, intervalMs: 0, log });
+    const a = s.runOnce();
+    const b = s.runOnce();
+    expect(calls).toBe(1);
+    release();
+    await Promise.all([a, b]);
+    await s.runOnce();
+    expect(calls).toBe(2);
+    expect(warnings).toEqual(['volume gc failed']);
+    const c = s.runOnce();
+    let stopped = false;
+    const stopping = s.stop().then(() => (stopped = true));
+    await Promise.resolve();
+    expect(stopped).toBe(false);
+    release();
+    await Promise.all([c, stopping]);
+    expect(stopped).toBe(true);
   });
 });
