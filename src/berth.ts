@@ -23,6 +23,10 @@ import { mountPolicyProblems, type MountPolicy } from './security/mount-policy.j
 import { SecurityService } from './security/security-api.js';
 import { SecurityScorer } from './security/security-scorer.js';
 import { SpecPolicy } from './security/spec-policy.js';
+import { VolumeRepository } from './store/volume-repository.js';
+import { TERMINAL_STATES } from './session/session.js';
+import type { CleanupPolicy } from './volume/cleanup-policy.js';
+import { VolumeManager } from './volume/volume-manager.js';
 
 /** The templates every berth knows; configuration can add or replace them. */
 export const BUILTIN_TEMPLATES: Readonly<Record<string, Partial<ContainerSpec>>> = {
@@ -68,6 +72,8 @@ export interface BerthConnectOptions {
   templateAlerts?: Record<string, Partial<AlertRules>>;
   /** Which host paths bind mounts may use (allow-list, more denied paths); default: the built-in deny rules only. */
   mountPolicy?: MountPolicy;
+  /** Volume cleanup rules over `DEFAULT_CLEANUP_POLICY` (remove on session end; unused for 7 days). */
+  volumePolicy?: Partial<CleanupPolicy>;
 }
 
 /** berth in-process: an engine connection (unless local only), the store, and the managers on top of them. */
@@ -109,6 +115,7 @@ export class Berth {
     localRoot?: string;
     policy: SpecPolicy;
     execTimeoutMs?: number;
+    volumePolicy?: Partial<CleanupPolicy>;
     log: Logger;
   }) {
     this.engine = parts.engine?.info;
@@ -124,6 +131,17 @@ export class Berth {
       engine: parts.engine,
       containers: new ContainerManager(parts.engine, parts.instance, log, parts.policy),
       files: new ContainerFiles(parts.engine, log),
+      volumes: new VolumeManager({
+        engine: parts.engine,
+        repo: new VolumeRepository(parts.db),
+        instance: parts.instance,
+        ...(parts.volumePolicy ? { policy: parts.volumePolicy } : {}),
+        sessionLive: (id) => {
+          const s = parts.repo.find(id);
+          return s !== undefined && !TERMINAL_STATES.has(s.state);
+        },
+        log,
+      }),
     };
     this.sessions = new SessionManager({
       ...(this.engineSide ? { engine: this.engineSide } : {}),
@@ -146,6 +164,11 @@ export class Berth {
   /** Containers on the engine. `EngineUnavailable` when berth runs without one. */
   get containers(): ContainerManager {
     return this.requireEngine().containers;
+  }
+
+  /** Volumes of this instance (workspace, cache, logs), their registry and gc. `EngineUnavailable` when berth runs without an engine. */
+  get volumes(): VolumeManager {
+    return this.requireEngine().volumes;
   }
 
   /** The engine boundary, for managers built on top of this client. `EngineUnavailable` when berth runs without one. */
@@ -217,6 +240,7 @@ export class Berth {
       policy,
       ...(options.localRoot ? { localRoot: options.localRoot } : {}),
       ...(options.execTimeoutMs ? { execTimeoutMs: options.execTimeoutMs } : {}),
+      ...(options.volumePolicy ? { volumePolicy: options.volumePolicy } : {}),
       log,
     });
   }

@@ -16,6 +16,7 @@ import { Sampler } from './monitor/sampler.js';
 import { EventsWatcher } from './session/events-watcher.js';
 import { reconcile } from './session/reconcile.js';
 import type { ContainerSpec } from './spec/container-spec.js';
+import { GcScheduler } from './volume/gc-scheduler.js';
 
 export interface RunningDaemon {
   berth: Berth;
@@ -51,6 +52,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       database: join(config.dataDir, 'berth.db'),
       templates: config.templates as Record<string, Partial<ContainerSpec>>,
       mountPolicy: { ...config.mounts, deny: [...(config.mounts.deny ?? []), config.dataDir] },
+      volumePolicy: config.volumes,
       logger: log,
     });
     cleanups.push(() => berth.close());
@@ -70,6 +72,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
         orphanGraceMs: config.orphanGraceMs,
       }).then(() => undefined);
     await doReconcile();
+    if (berth.hasEngine) await berth.volumes.reconcile().catch((err: unknown) => dlog.warn({ err }, 'volume registry reconcile failed'));
 
     const sampler = berth.hasEngine
       ? new Sampler({
@@ -129,6 +132,10 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     }, config.sweepIntervalMs);
     sweeper.unref();
     cleanups.push(() => clearInterval(sweeper));
+
+    const volumeGc = berth.hasEngine ? new GcScheduler({ gc: () => berth.volumes.gc(), intervalMs: config.volumeGcIntervalMs, log: dlog }) : undefined;
+    volumeGc?.start();
+    cleanups.push(() => volumeGc?.stop());
 
     const startedAt = new Date().toISOString();
     const info = async () => ({

@@ -3,6 +3,7 @@ import { createSessionSchema } from '../session/create-request.js';
 import { containerSpecSchema } from '../spec/validate.js';
 import { writeFilesBodySchema } from './routes/files.js';
 import { execBodySchema } from './routes/sessions.js';
+import { createVolumeSchema, gcOptionsSchema } from '../volume/volumes-api.js';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' });
 const errorRef = { $ref: '#/components/schemas/Error' };
@@ -35,6 +36,30 @@ function filePaths(): Record<string, unknown> {
     '/v1/sessions/{id}/fork': { post: { summary: 'fork: a new session from a snapshot ({ name? })', parameters: idParam, responses: { '201': { description: 'Session' }, ...errors } } },
     '/v1/sessions/{id}/defaults': { post: { summary: 'exec defaults ({ workdir?, env? })', parameters: idParam, responses: ok('Session') } },
     '/v1/files/metrics': { get: { summary: 'count, success, failure, fallback, avgMs per operation kind', responses: { '200': { description: 'OpMetrics[]' } } } },
+  };
+}
+
+function volumePaths(): Record<string, unknown> {
+  const nameParam = [{ name: 'name', in: 'path', required: true, description: 'volume name', schema: { type: 'string' } }];
+  return {
+    '/v1/volumes': {
+      post: { summary: 'create a volume (idempotent by name)', requestBody: { content: { 'application/json': { schema: json(createVolumeSchema) } } }, responses: { '201': { description: 'Volume' }, ...errors } },
+      get: {
+        summary: "this instance's volumes",
+        parameters: [
+          { name: 'kind', in: 'query', schema: { type: 'string', enum: ['workspace', 'cache', 'logs'] } },
+          { name: 'session', in: 'query', description: 'owner session id', schema: { type: 'string' } },
+          { name: 'label', in: 'query', description: 'key=value, repeatable', schema: { type: 'string' } },
+        ],
+        responses: ok('Volume[]'),
+      },
+    },
+    '/v1/volumes/{name}': {
+      get: { summary: 'one volume, with its size and the containers using it', parameters: nameParam, responses: ok('Volume') },
+      delete: { summary: 'remove a volume (409 while a container uses it)', parameters: nameParam, responses: ok('{ name, removed }') },
+    },
+    '/v1/volumes/prune': { post: { summary: 'remove every volume no container uses', responses: ok('{ removed, reclaimedBytes }') } },
+    '/v1/gc': { post: { summary: 'apply the volume cleanup policy ({ dryRun? }): the plan with a reason per volume', requestBody: { content: { 'application/json': { schema: json(gcOptionsSchema) } } }, responses: ok('GcResult') } },
   };
 }
 
@@ -131,6 +156,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
           responses: { '200': { description: 'AuditEntry[]' } },
         },
       },
+      ...volumePaths(),
     },
     components: {
       schemas: {

@@ -14,6 +14,7 @@ import { sessionRoutes } from './routes/sessions.js';
 import { monitorRoutes } from './routes/monitor.js';
 import { systemRoutes } from './routes/system.js';
 import { terminalRoutes } from './routes/terminals.js';
+import { volumeRoutes } from './routes/volumes.js';
 
 export interface ApiServerOptions {
   berth: Berth;
@@ -69,6 +70,7 @@ export function createApiServer(o: ApiServerOptions): FastifyInstance {
   fileRoutes(app, o.berth);
   monitorRoutes(app, o.berth, o.metrics, o.health);
   securityRoutes(app, o.berth);
+  volumeRoutes(app, () => o.berth.volumes);
   const token = o.token;
   const closeTerminals = terminalRoutes(app.server, {
     sessions: o.berth.sessions,

@@ -1,17 +1,9 @@
 import type { Command } from 'commander';
 import type { ResourceSample } from '../monitor/resource-sample.js';
 import { clientFor, type GlobalOptions } from './client-factory.js';
-import { table } from './table.js';
+import { bytes, table } from './table.js';
 
 const out = (s: string) => process.stdout.write(s);
-
-function bytes(n: number): string {
-  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < u.length - 1) (v /= 1024), i++;
-  return `${Number(v.toFixed(2))}${u[i]}`;
-}
 
 function statsTable(samples: ResourceSample[], names: Map<string, string>): string {
   const rows = [['SESSION', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS']];

@@ -23,6 +23,8 @@ import { LineSplitter } from './ndjson.js';
 import { MonitorClient } from './monitor-client.js';
 import { SecurityClient } from './security-client.js';
 import type { SecurityApi } from '../security/security-api.js';
+import { VolumesClient } from './volumes-client.js';
+import type { VolumesApi } from '../volume/volumes-api.js';
 import { call, errorFrom, open, type Endpoint, seg } from './http.js';
 
 export interface BerthClientOptions {
@@ -168,6 +170,8 @@ export class BerthClient {
   readonly monitor: MonitorClient;
   /** Security scores and the audit log, as `Berth.security`. */
   readonly security: SecurityApi;
+  /** The same interface as `Berth.volumes`: volumes and gc. */
+  readonly volumes: VolumesApi;
   readonly endpoint: Endpoint;
 
   private constructor(ep: Endpoint) {
@@ -176,6 +180,7 @@ export class BerthClient {
     this.files = new FilesClient(ep);
     this.monitor = new MonitorClient(ep);
     this.security = new SecurityClient(ep);
+    this.volumes = new VolumesClient(ep);
   }
 
   /** Makes a client; nothing is sent until the first call. */

@@ -4,8 +4,10 @@ export const LABELS = {
   managed: 'berth.managed',
   /** The berth instance (daemon or in-process client) that owns the object. */
   instance: 'berth.instance',
-  /** The session a container belongs to. */
+  /** The session a container (or a workspace/logs volume) belongs to. */
   session: 'berth.session',
+  /** On a volume: `workspace`, `cache` or `logs`. */
+  volumeKind: 'berth.volume.kind',
   /** On a fork snapshot image: the session it was taken from. */
   snapshotOf: 'berth.snapshot-of',
 } as const;

@@ -6,6 +6,7 @@ import { BerthError, invalidArgument } from '../common/errors.js';
 import { defaultDataDir, defaultSocketPath } from '../common/paths.js';
 import { alertRulesSchema } from '../monitor/alert-rules.js';
 import { problemsFromZod } from '../spec/validate.js';
+import { cleanupPolicySchema } from '../volume/cleanup-policy.js';
 
 export const daemonConfigSchema = z.strictObject({
   /** `auto`, `docker` or `podman`. */
@@ -48,6 +49,14 @@ export const daemonConfigSchema = z.strictObject({
   templates: z.record(z.string(), z.record(z.string(), z.unknown())),
   /** Bind mount policy: `allowRoots` (only under these host dirs) and more `deny`ed paths; the data dir is always denied. */
   mounts: mountPolicySchema,
+  /**
+   * Volume cleanup: `onSessionEnd` (default true: a session's workspace and logs volumes go
+   * with it), `unusedForMs` (default 7 days), `olderThanMs` (default off), `maxTotalBytes`
+   * (default off: over it, the longest unused go first). Volumes in use are never removed.
+   */
+  volumes: cleanupPolicySchema,
+  /** How often the daemon runs volume gc, ms (default 600000, 10 min); 0: never on its own. */
+  volumeGcIntervalMs: z.number().int().min(0),
 }).refine((c) => !c.tcp || c.token, { message: 'a TCP listener needs a token', path: ['token'] });
 
 export type DaemonConfig = z.infer<typeof daemonConfigSchema>;
@@ -80,6 +89,8 @@ export function loadConfig(flags: DaemonFlags = {}, env: NodeJS.ProcessEnv = pro
     templateAlerts: {},
     templates: {},
     mounts: {},
+    volumes: {},
+    volumeGcIntervalMs: 600_000,
   };
   const fromEnv = Object.fromEntries(
     Object.entries({

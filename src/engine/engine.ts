@@ -10,6 +10,7 @@ import { detectEngine, type DetectOptions, type DetectResult } from './detect.js
 import { engineStatus, translateEngineError } from './errors.js';
 import { tmpfsOptionsFor } from './quirks.js';
 import type { EngineHostInfo, EngineInfo } from './types.js';
+import { EngineVolumes } from './volumes.js';
 
 export type CreateOptions = Docker.ContainerCreateOptions;
 export type InspectInfo = Docker.ContainerInspectInfo;
@@ -79,6 +80,8 @@ export class Engine {
   private readonly log: Logger;
 
   private readonly observer: EngineCallObserver | undefined;
+  /** Volume calls (create, list, inspect, remove, users, sizes). */
+  readonly volumes: EngineVolumes;
 
   private constructor(detected: DetectResult, log: Logger, observer?: EngineCallObserver) {
     this.observer = observer;
@@ -87,6 +90,7 @@ export class Engine {
     this.tried = detected.tried;
     this.docker = detected.docker;
     this.log = log.child({ engine: detected.info.kind });
+    this.volumes = new EngineVolumes(this.docker, (what, fn) => this.call(what, fn));
   }
 
   static async connect(options: EngineConnectOptions = {}): Promise<Engine> {

@@ -7,6 +7,7 @@ import type { Backend } from './sandbox.js';
 import type { ContainerSpec } from '../spec/container-spec.js';
 import { problemsFromZod } from '../spec/validate.js';
 import { applyProfile, securityProfileSchema, type SecurityProfileName } from '../security/security-profile.js';
+import { sessionVolumesSchema, type SessionVolumesRequest } from '../volume/session-volumes.js';
 
 /** What a caller sends to create a session. Shortcuts (`image`, `memory`, …) override the template and `spec`. */
 export interface CreateSessionRequest {
@@ -46,6 +47,8 @@ export interface CreateSessionRequest {
    * `applyProfile`); a spec asking for what strict forbids is `PolicyDenied`.
    */
   security?: SecurityProfileName;
+  /** Workspace (volume or size-capped tmpfs on `baseDir`), shared cache volumes by key, a logs volume. Engine backend only. */
+  volumes?: SessionVolumesRequest;
 }
 
 export const createSessionSchema = z.strictObject({
@@ -65,6 +68,7 @@ export const createSessionSchema = z.strictObject({
   alerts: alertRulesSchema.optional(),
   health: healthPolicySchema.optional(),
   security: securityProfileSchema.optional(),
+  volumes: sessionVolumesSchema.optional(),
 });
 
 /** Default base dir of a session. */

@@ -14,6 +14,8 @@ import type { AlertRules } from '../monitor/alert-rules.js';
 import type { EventBus } from '../monitor/event-bus.js';
 import type { OpMetricsRepository } from '../store/op-metrics-repository.js';
 import type { NewSession, SessionRepository } from '../store/session-repository.js';
+import type { SessionVolumesRequest } from '../volume/session-volumes.js';
+import type { VolumeManager } from '../volume/volume-manager.js';
 import { DEFAULT_BASE_DIR, resolveSessionSpec, type CreateSessionRequest } from './create-request.js';
 import { attachEngine, openEngineShell } from '../interactive/engine-shell.js';
 import type { AttachOptions, ShellOptions, ShellStream } from '../interactive/shell-stream.js';
@@ -35,6 +37,8 @@ export interface EngineSide {
   containers: ContainerManager;
   /** File operations on containers (the base dir is created on start). */
   files: ContainerFiles;
+  /** Session volumes (workspace, caches, logs), removed per the cleanup policy when a session ends. */
+  volumes: VolumeManager;
 }
 
 export interface SessionManagerDeps {
@@ -101,6 +105,7 @@ export class SessionManager implements SessionsApi {
         const problems = [
           ...(request.baseDir !== undefined ? [{ path: 'baseDir', message: "is the sandbox's own directory on the local backend; leave it unset" }] : []),
           ...(request.confine === false ? [{ path: 'confine', message: 'cannot be turned off on the local backend' }] : []),
+          ...(request.volumes !== undefined ? [{ path: 'volumes', message: 'need a container engine; the local backend has none' }] : []),
         ];
         if (problems.length) throw invalidArgument(problems, 'session request');
       } else {
@@ -116,7 +121,7 @@ export class SessionManager implements SessionsApi {
         confine: request.confine ?? true,
         alertRules: { ...this.d.templateAlerts?.[request.template ?? 'default'], ...request.alerts },
         ...(request.health ? { healthPolicy: request.health } : {}),
-      }, { backend });
+      }, { backend, ...(request.volumes ? { volumes: request.volumes } : {}) });
       this.d.opMetrics?.record('createSession', true, performance.now() - t0, fellBack);
       return s;
     } catch (err) {
@@ -143,7 +148,7 @@ export class SessionManager implements SessionsApi {
   private async createFrom(
     spec: ContainerSpec,
     meta: Omit<NewSession, 'id' | 'name' | 'spec' | 'engine' | 'containerName' | 'now'> & { name?: string },
-    how: { backend: Backend; copyOf?: string },
+    how: { backend: Backend; copyOf?: string; volumes?: SessionVolumesRequest },
   ): Promise<Session> {
     const id = `s-${randomId(6)}`;
     const name = meta.name ?? id;
@@ -165,7 +170,9 @@ export class SessionManager implements SessionsApi {
     const side = this.engineSide();
     let container: Container | undefined;
     try {
-      container = await side.containers.create({ ...spec, name: containerName }, { labels: { [LABELS.session]: id } });
+      const vols = how.volumes ? await side.volumes.prepareSession(id, how.volumes, { baseDir: meta.baseDir, labels: meta.labels }) : undefined;
+      const mounted = vols ? { mounts: [...(spec.mounts ?? []), ...vols.mounts], tmpfs: mergeTmpfs(spec.tmpfs, vols, meta.baseDir) } : {};
+      container = await side.containers.create({ ...spec, ...mounted, name: containerName }, { labels: { [LABELS.session]: id } });
       this.d.repo.bindContainer(id, container.id);
       await container.start();
       await side.files.mkdirp(container.id, meta.baseDir);
@@ -175,6 +182,7 @@ export class SessionManager implements SessionsApi {
     } catch (err) {
       const reason = `creation failed: ${BerthError.from(err).message}`;
       if (container) await container.remove({ force: true }).catch(() => undefined);
+      if (how.volumes) await side.volumes.sessionEnded(id, { force: true });
       this.transition(id, 'failed', reason, this.now());
       log.warn({ err }, 'session creation failed');
       throw err;
@@ -348,6 +356,7 @@ export class SessionManager implements SessionsApi {
       }
       this.transition(s.id, state, reason, this.now());
     });
+    if (s.backend === 'engine') await this.d.engine?.volumes.sessionEnded(s.id).catch((err: unknown) => this.d.log.warn({ err, sessionId: s.id }, 'could not remove the session\'s volumes'));
     if (s.snapshotImage && this.d.engine && this.d.repo.imageUsers(s.snapshotImage, s.id) === 0) {
       await this.d.engine.engine.removeImage(s.snapshotImage).catch((err: unknown) => this.d.log.warn({ err, image: s.snapshotImage }, 'could not remove a snapshot image'));
     }
@@ -522,4 +531,19 @@ function noEngine(): BerthError {
     'EngineUnavailable',
     "berth has no container engine (Docker or Podman) here; start one (scripts/bootstrap-engines.sh), or ask for backend: 'local' (or configure fallback: 'local')",
   );
+}
+
+/**
+ * The spec's tmpfs mounts with the session volumes' over them. A workspace volume replaces a
+ * tmpfs at the base dir (the strict profile's); a tmpfs workspace keeps the strict one's
+ * owner options (`uid=`, `gid=`) with the requested size.
+ */
+function mergeTmpfs(spec: Record<string, string> | undefined, vols: { mounts: Array<{ target: string }>; tmpfs: Record<string, string> }, baseDir: string): Record<string, string> {
+  const out = { ...spec };
+  if (vols.mounts.some((m) => m.target === baseDir)) delete out[baseDir];
+  for (const [path, options] of Object.entries(vols.tmpfs)) {
+    const owner = (out[path] ?? '').split(',').filter((o) => /^(uid|gid)=/.test(o));
+    out[path] = [options, ...owner].join(',');
+  }
+  return out;
 }

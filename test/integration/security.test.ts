@@ -80,6 +80,12 @@ describe(`security in-process (${engineUnderTest()})`, () => {
     expect(info.HostConfig.PidsLimit).toBe(256);
   });
 
+  it('strict with a tmpfs workspace of a chosen size keeps it writable by the non-root user', async () => {
+    const s = await session({ security: 'strict', volumes: { workspace: { type: 'tmpfs', size: '32m' } } });
+    expect((await sh(s, 'echo ok > /workspace/f && cat /workspace/f')).stdout).toBe('ok\n');
+    expect((await sh(s, 'grep " /workspace " /proc/mounts')).stdout).toContain('size=32768k');
+  });
+
   it('strict refuses a spec asking for capabilities, with nothing created', async () => {
     const name = uniqueName('strict-caps');
     const e = await caught(t.berth.sessions.create({ name, image: FIXTURE_IMAGE, labels, security: 'strict', spec: { capAdd: ['NET_RAW'] } }));

@@ -32,7 +32,8 @@ const logsQuery = z.object({ follow: z.enum(['true', 'false', '1', '0']).optiona
 
 
 
-function labelsFrom(raw: string | string[] | undefined): Record<string, string> | undefined {
+/** `label=k=v` query items → a record; `InvalidArgument` on an item without `=`. */
+export function labelsFrom(raw: string | string[] | undefined): Record<string, string> | undefined {
   if (raw === undefined) return undefined;
   const out: Record<string, string> = {};
   for (const item of Array.isArray(raw) ? raw : [raw]) {
