@@ -30,7 +30,7 @@ const createSession = defineTool({
   name: 'create_session',
   title: 'Create a sandbox session',
   description:
-    'Starts a sandbox: a container with hardened defaults (no network, all capabilities dropped, 512m memory, 1 CPU unless given). ' +
+    'Starts a sandbox: a container with hardened defaults unless given otherwise (no network, a minimal set of capabilities, no privilege escalation, 512m memory, 1 CPU, 512 processes). ' +
     'Returns the session; pass its id (or name) to the other tools. The sandbox keeps running until end_session, its ttlMs, or its idleTimeoutMs.',
   annotations: { destructiveHint: false, openWorldHint: false },
   input: z.strictObject({

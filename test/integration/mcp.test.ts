@@ -34,6 +34,13 @@ async function startMcp(socket: string, args: string[] = []): Promise<McpProcess
   return { client, stderr: () => stderr, close: () => client.close() };
 }
 
+/** Waits until the server has written `pattern` to stderr (it writes before it answers, on another pipe); fails after 10 s. */
+async function stderrMatching(mcp: McpProcess, pattern: RegExp): Promise<string> {
+  for (let i = 0; i < 200 && !pattern.test(mcp.stderr()); i++) await sleep(50);
+  expect(mcp.stderr()).toMatch(pattern);
+  return mcp.stderr();
+}
+
 /** Calls a tool; the result as the SDK's client returns it. */
 async function call(mcp: McpProcess, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
   return (await mcp.client.callTool({ name, arguments: args })) as CallToolResult;
@@ -122,7 +129,7 @@ describe(`berth mcp (${engineUnderTest()})`, () => {
     it('lists every tool with input and output schemas', async () => {
       nextTest();
       const mcp = await connect(dirs.socket);
-      expect(mcp.stderr()).toContain(`serving the berth daemon at ${dirs.socket}`);
+      await stderrMatching(mcp, new RegExp(`serving the berth daemon at ${dirs.socket}`));
       const { tools } = await mcp.client.listTools();
       expect(tools.map((t) => t.name).sort()).toEqual([...TOOLS].sort());
       for (const t of tools) {
@@ -224,6 +231,28 @@ describe(`berth mcp (${engineUnderTest()})`, () => {
       expect(all.sessions.map((x) => x.state)).toEqual(['ended', 'ended']);
     });
 
+    it('binds host directories read-only unless told otherwise', async () => {
+      nextTest();
+      const mcp = await connect(dirs.socket);
+      const host = mkdtempSync(join(tmpdir(), 'berth-mcp-mount-'));
+      hostDirs.push(host);
+      writeFileSync(join(host, 'in.txt'), 'from the host');
+      const s = await ok<Summary>(mcp, 'create_session', {
+        name: uniqueName('mcp-mount'),
+        image: FIXTURE_IMAGE,
+        network: 'none',
+        labels: labels(),
+        mounts: [{ source: host, target: '/ro' }, { source: host, target: '/rw', readOnly: false }],
+      });
+      expect(await ok(mcp, 'exec', { session: s.id, cmd: ['cat', '/ro/in.txt'] })).toMatchObject({ exitCode: 0, stdout: 'from the host' });
+      const denied = await ok<{ exitCode: number; stderr: string }>(mcp, 'exec', { session: s.id, cmd: ['sh', '-c', 'echo x > /ro/new.txt'] });
+      expect(denied.exitCode).not.toBe(0);
+      expect(denied.stderr).toMatch(/read-only/i);
+      expect(await ok(mcp, 'exec', { session: s.id, cmd: ['sh', '-c', 'echo written > /rw/new.txt'] })).toMatchObject({ exitCode: 0 });
+      expect(readFileSync(join(host, 'new.txt'), 'utf8')).toBe('written\n');
+      await ok(mcp, 'end_session', { session: s.id });
+    });
+
     it("answers bad arguments with tool errors carrying berth's code, and keeps serving", async () => {
       nextTest();
       const mcp = await connect(dirs.socket);
@@ -257,7 +286,7 @@ describe(`berth mcp (${engineUnderTest()})`, () => {
     hostDirs.push(dir);
     const socket = join(dir, 'none.sock');
     const mcp = await connect(socket, ['--engine', engine]);
-    expect(mcp.stderr()).toMatch(new RegExp(`no daemon answers at ${socket}; running in-process on ${engine} `));
+    await stderrMatching(mcp, new RegExp(`no daemon answers at ${socket}; running in-process on ${engine} `));
     expect((await mcp.client.listTools()).tools.map((t) => t.name).sort()).toEqual([...TOOLS].sort());
 
     const s = await ok<Summary>(mcp, 'create_session', { name: uniqueName('mcp-local'), image: FIXTURE_IMAGE, network: 'none', labels: labels() });
