@@ -31,7 +31,7 @@ for (const [entry, out] of [['main.js', 'berth.cjs'], ['fast-exec.js', 'berth-ex
     format: 'cjs',
     platform: 'node',
     target: 'node20',
-    external: ['dockerode', 'better-sqlite3', 'fastify', 'pino', 'zod', 'tar-fs', 'tar-stream', 'node-pty', 'ws', 'prom-client'],
+    external: ['dockerode', 'better-sqlite3', 'fastify', 'pino', 'zod', 'tar-fs', 'tar-stream', 'node-pty', 'ws', 'prom-client', '@modelcontextprotocol/sdk'],
     define: { 'import.meta.url': '__berth_import_meta_url' },
     banner: { js: "const __berth_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
     // import() would need a loader callback under vm.Script (bin/berth.cjs): make it require().

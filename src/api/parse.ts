@@ -1,10 +1,10 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { invalidArgument } from '../common/errors.js';
 import { problemsFromZod } from '../spec/validate.js';
 
 /** Parses request input with a zod schema; `InvalidArgument` with every field problem otherwise. */
-export function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const r = schema.safeParse(value);
+export function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const r = z.safeParse(schema, value);
   if (!r.success) throw invalidArgument(problemsFromZod(r.error), what);
   return r.data;
 }

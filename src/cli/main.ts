@@ -73,6 +73,16 @@ program
     process.stdout.write(`${lines.join('\n')}\n`);
   });
 
+program
+  .command('mcp')
+  .description('a Model Context Protocol server on stdio: serves the daemon, or berth in-process when no daemon answers')
+  .option('--engine <kind>', 'with no daemon: auto, docker or podman', process.env.BERTH_ENGINE ?? 'auto')
+  .action(async (o: { engine: string }) => {
+    const { runMcp } = await import('./mcp-command.js');
+    const socket = program.opts<GlobalOptions>().socket;
+    await runMcp({ ...o, ...(socket ? { socket } : {}) });
+  });
+
 registerSessionCommands(program);
 registerFileCommands(program);
 registerShellCommands(program);
