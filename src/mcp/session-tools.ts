@@ -56,6 +56,10 @@ const createSession = defineTool({
     baseDir: z.string().optional().describe('Absolute sandbox directory that relative file paths resolve against and that file tools are confined to; default /workspace'),
     ttlMs: z.number().int().positive().optional().describe('End the session this many ms after creation'),
     idleTimeoutMs: z.number().int().positive().optional().describe('End the session after this many ms without exec'),
+    security: z
+      .enum(['standard', 'strict'])
+      .optional()
+      .describe('standard (default): hardened defaults. strict: read-only root filesystem (only /tmp and the base dir writable, as size-capped tmpfs), no capabilities, a non-root user (65534), at most 256 processes, no network'),
   }),
   output: sessionSummarySchema,
   run: async (b, a) => {
