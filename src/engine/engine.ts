@@ -8,6 +8,7 @@ import { silentLogger, type Logger } from '../common/logger.js';
 import { signalled } from './connect.js';
 import { detectEngine, type DetectOptions, type DetectResult } from './detect.js';
 import { engineStatus, translateEngineError } from './errors.js';
+import { EngineNetworks } from './networks.js';
 import type { EngineInfo } from './types.js';
 
 export type CreateOptions = Docker.ContainerCreateOptions;
@@ -72,6 +73,8 @@ export interface EngineConnectOptions extends DetectOptions {
 export class Engine {
   readonly info: EngineInfo;
   readonly tried: DetectResult['tried'];
+  /** Network calls (create, inspect, list, connect, remove). */
+  readonly networks: EngineNetworks;
   private readonly docker: Docker;
   private readonly log: Logger;
 
@@ -83,6 +86,7 @@ export class Engine {
     this.tried = detected.tried;
     this.docker = detected.docker;
     this.log = log.child({ engine: detected.info.kind });
+    this.networks = new EngineNetworks(this.docker, (what, fn) => this.call(what, fn));
   }
 
   static async connect(options: EngineConnectOptions = {}): Promise<Engine> {

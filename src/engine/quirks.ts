@@ -36,3 +36,17 @@ export function kindFromVersion(version: { Components?: Array<{ Name?: string }>
   const podman = (version.Components ?? []).some((c) => /podman/i.test(c.Name ?? ''));
   return podman ? 'podman' : 'docker';
 }
+
+/**
+ * Docker before 25 gives a container on an internal network a default route to the
+ * bridge's address (its iptables rules drop what leaves the subnet); Podman's CNI and
+ * netavark backends and Docker 25+ give none.
+ */
+export function internalNetworkHasDefaultRoute(kind: EngineKind, version: string): boolean {
+  return kind === 'docker' && Number(version.split('.')[0]) < 25;
+}
+
+/** Podman's CNI backend cannot run its DNS plugin (dnsname) on internal networks: names and aliases do not resolve there. */
+export function internalNetworkResolvesNames(kind: EngineKind): boolean {
+  return kind === 'docker';
+}
