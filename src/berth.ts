@@ -8,6 +8,8 @@ import { ContainerManager } from './lifecycle/container-manager.js';
 import { ContainerFiles } from './files/container-files.js';
 import { SessionFiles } from './files/session-files.js';
 import { LocalBackend } from './local/local-backend.js';
+import { NetworkManager } from './network/network-manager.js';
+import { TERMINAL_STATES } from './session/session.js';
 import type { Backend } from './session/sandbox.js';
 import { SessionManager, type EngineSide } from './session/session-manager.js';
 import type { AlertRules } from './monitor/alert-rules.js';
@@ -112,6 +114,15 @@ export class Berth {
       engine: parts.engine,
       containers: new ContainerManager(parts.engine, parts.instance, log),
       files: new ContainerFiles(parts.engine, log),
+      networks: new NetworkManager({
+        engine: parts.engine,
+        instance: parts.instance,
+        log,
+        sessionLive: (id) => {
+          const s = parts.repo.find(id);
+          return s !== undefined && !TERMINAL_STATES.has(s.state);
+        },
+      }),
     };
     this.sessions = new SessionManager({
       ...(this.engineSide ? { engine: this.engineSide } : {}),
@@ -132,6 +143,13 @@ export class Berth {
   /** Containers on the engine. `EngineUnavailable` when berth runs without one. */
   get containers(): ContainerManager {
     return this.requireEngine().containers;
+  }
+
+  /** This instance's networks on the engine. `EngineUnavailable` when berth runs without one. */
+  get networks(): NetworkManager {
+    const n = this.requireEngine().networks;
+    if (!n) throw new BerthError('Internal', 'berth was built without a network manager');
+    return n;
   }
 
   /** The engine boundary, for managers built on top of this client. `EngineUnavailable` when berth runs without one. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ContainerSpec } from '../spec/container-spec.js';
 
 /**
  * How a session reaches the network:
@@ -57,4 +58,17 @@ export function normalisePolicy(input: NetworkPolicyInput | undefined): NetworkP
 /** The name of a session's own isolated network. */
 export function sessionNetworkName(sessionId: string): string {
   return `berth-net-${sessionId}`;
+}
+
+/**
+ * The spec with the policy applied: `network` set to `none`, `bridge` or `isolatedNetwork`
+ * (the session's own or the joined one), its aliases (default `defaultAlias`) and DNS servers.
+ */
+export function specWithPolicy(spec: ContainerSpec, p: NetworkPolicy, isolatedNetwork: string, defaultAlias: string): ContainerSpec {
+  const out: ContainerSpec = { ...spec, network: p.policy === 'isolated' ? isolatedNetwork : p.policy };
+  delete out.networkAliases;
+  delete out.dns;
+  if (p.policy === 'isolated') out.networkAliases = p.aliases?.length ? p.aliases : [defaultAlias];
+  if (p.dns?.length) out.dns = p.dns;
+  return out;
 }

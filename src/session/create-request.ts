@@ -6,6 +6,7 @@ import { alertRulesSchema, type AlertRules } from '../monitor/alert-rules.js';
 import type { Backend } from './sandbox.js';
 import type { ContainerSpec } from '../spec/container-spec.js';
 import { problemsFromZod } from '../spec/validate.js';
+import { networkPolicySchema, type NetworkPolicyInput } from '../network/network-policy.js';
 
 /** What a caller sends to create a session. Shortcuts (`image`, `memory`, …) override the template and `spec`. */
 export interface CreateSessionRequest {
@@ -39,6 +40,12 @@ export interface CreateSessionRequest {
   alerts?: Partial<AlertRules>;
   /** What to do when the spec's health check fails (restart with backoff, up to a limit). */
   health?: HealthPolicy;
+  /**
+   * The session's network policy: `none` (default: only `lo`), `isolated` (an internal
+   * network of its own, or `join` another session's), `bridge` (egress allowed), or the
+   * object form with `dns` and `aliases`. Leave `spec.network` unset when you use it.
+   */
+  network?: NetworkPolicyInput;
 }
 
 export const createSessionSchema = z.strictObject({
@@ -57,6 +64,7 @@ export const createSessionSchema = z.strictObject({
   backend: z.enum(['engine', 'local']).optional(),
   alerts: alertRulesSchema.optional(),
   health: healthPolicySchema.optional(),
+  network: networkPolicySchema.optional(),
 });
 
 /** Default base dir of a session. */
@@ -77,6 +85,9 @@ export function resolveSessionSpec(
   const r = createSessionSchema.safeParse(input);
   if (!r.success) throw invalidArgument(problemsFromZod(r.error), 'session request');
   const request = r.data as CreateSessionRequest;
+  if (request.network !== undefined && (request.spec?.network !== undefined || request.spec?.networkAliases !== undefined || request.spec?.dns !== undefined)) {
+    throw invalidArgument([{ path: 'spec.network', message: 'set either network (the policy) or spec.network/networkAliases/dns, not both' }], 'session request');
+  }
   const templateName = request.template ?? 'default';
   const template = templates[templateName];
   if (!template) {
