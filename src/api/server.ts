@@ -10,6 +10,7 @@ import { errorHandler, notFoundHandler } from './error-handler.js';
 import { fileRoutes } from './routes/files.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { monitorRoutes } from './routes/monitor.js';
+import { networkRoutes } from './routes/networks.js';
 import { systemRoutes } from './routes/system.js';
 import { terminalRoutes } from './routes/terminals.js';
 
@@ -63,6 +64,7 @@ export function createApiServer(o: ApiServerOptions): FastifyInstance {
   sessionRoutes(app, o.berth);
   fileRoutes(app, o.berth);
   monitorRoutes(app, o.berth, o.metrics, o.health);
+  networkRoutes(app, o.berth);
   const token = o.token;
   const closeTerminals = terminalRoutes(app.server, {
     sessions: o.berth.sessions,

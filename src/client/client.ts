@@ -20,6 +20,8 @@ import type { FilesApi } from '../files/files-api.js';
 import type { AttachOptions, ShellOptions, ShellStream } from '../interactive/shell-stream.js';
 import { FilesClient } from './files-client.js';
 import { MonitorClient } from './monitor-client.js';
+import { NetworksClient } from './networks-client.js';
+import type { NetworksApi } from '../network/networks-api.js';
 import { call, errorFrom, open, type Endpoint, seg } from './http.js';
 
 export interface BerthClientOptions {
@@ -167,6 +169,8 @@ export class BerthClient {
   readonly files: FilesApi;
   /** Samples, alerts, health, events and metrics. */
   readonly monitor: MonitorClient;
+  /** This daemon's networks; the same interface as `Berth.networks`. */
+  readonly networks: NetworksApi;
   readonly endpoint: Endpoint;
 
   private constructor(ep: Endpoint) {
@@ -174,6 +178,7 @@ export class BerthClient {
     this.sessions = new SessionsClient(ep);
     this.files = new FilesClient(ep);
     this.monitor = new MonitorClient(ep);
+    this.networks = new NetworksClient(ep);
   }
 
   /** Makes a client; nothing is sent until the first call. */

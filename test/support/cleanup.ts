@@ -1,7 +1,7 @@
 import { Berth } from '../../src/index.js';
 import { TEST_LABEL } from './names.js';
 
-/** Removes every container carrying this run's test label on one engine; returns how many. */
+/** Removes every container, then every network, carrying this run's test label on one engine; returns how many. */
 export async function removeRunObjects(engine: 'docker' | 'podman'): Promise<number> {
   const run = process.env.BERTH_TEST_RUN;
   if (!run) return 0;
@@ -13,6 +13,9 @@ export async function removeRunObjects(engine: 'docker' | 'podman'): Promise<num
   }
   const rows = await berth.engineClient.listContainers([`${TEST_LABEL}=${run}`], true);
   await Promise.all(rows.map((r) => berth.engineClient.removeContainer(r.Id, { force: true, volumes: true })));
+  // Networks after containers: a network with a container attached cannot be removed.
+  const nets = await berth.engineClient.networks.list([`${TEST_LABEL}=${run}`]);
+  for (const n of nets) await berth.engineClient.networks.remove(n.id).catch(() => undefined);
   await berth.close();
-  return rows.length;
+  return rows.length + nets.length;
 }
