@@ -104,14 +104,21 @@ export class NetworkManager implements NetworksApi {
     const r = parse(connectSchema, request, 'connect request');
     const n = await this.own(requireRef(idOrName));
     const container = await this.ownContainer(r.container);
-    return this.d.engine.networks.connect(n.id, container, r.aliases ? { aliases: r.aliases } : {});
+    if (container.networkMode === 'none' || container.networkMode === 'host') {
+      throw new BerthError(
+        'Conflict',
+        `container ${container.name} runs with network ${container.networkMode} and cannot join other networks; create it on a network (a session with network: 'isolated' or 'bridge')`,
+        { details: { container: container.name, networkMode: container.networkMode } },
+      );
+    }
+    return this.d.engine.networks.connect(n.id, container.id, r.aliases ? { aliases: r.aliases } : {});
   }
 
   async disconnect(idOrName: string, request: DisconnectNetworkRequest): Promise<ConnectResult> {
     const r = parse(disconnectSchema, request, 'disconnect request');
     const n = await this.own(requireRef(idOrName));
     const container = await this.ownContainer(r.container);
-    return this.d.engine.networks.disconnect(n.id, container, { force: r.force ?? false });
+    return this.d.engine.networks.disconnect(n.id, container.id, { force: r.force ?? false });
   }
 
   async prune(): Promise<PruneNetworksResult> {
@@ -178,7 +185,7 @@ export class NetworkManager implements NetworksApi {
     return n;
   }
 
-  private async ownContainer(ref: string): Promise<string> {
+  private async ownContainer(ref: string): Promise<{ id: string; name: string; networkMode: string }> {
     const info = await this.d.engine.inspectContainer(ref).catch((err: unknown) => {
       throw BerthError.is(err, 'NotFound') ? new BerthError('NotFound', `no container "${ref}"`, { details: { container: ref }, cause: err }) : err;
     });
@@ -186,7 +193,7 @@ export class NetworkManager implements NetworksApi {
     if (l[LABELS.managed] !== 'true' || l[LABELS.instance] !== this.d.instance) {
       throw new BerthError('NotFound', `no berth container "${ref}" of this instance; berth connects only its own containers`, { details: { container: ref } });
     }
-    return info.Id;
+    return { id: info.Id, name: info.Name.replace(/^\//, ''), networkMode: info.HostConfig.NetworkMode ?? '' };
   }
 
   private async view(n: EngineNetwork): Promise<Network> {

@@ -37,8 +37,12 @@ describe(`networks through the daemon: HTTP client and CLI (${engineUnderTest()}
     expect(n).toMatchObject({ name, internal: true });
     expect((await c.networks.create({ name, labels: { [TEST_LABEL]: runId() } })).id).toBe(n.id);
     await expect(c.networks.create({ name, internal: false, labels: { [TEST_LABEL]: runId() } })).rejects.toMatchObject({ code: 'Conflict' });
-    const s = await c.sessions.create({ labels: { [TEST_LABEL]: runId() } });
+    const none = await c.sessions.create({ labels: { [TEST_LABEL]: runId() } });
+    sessions.push(none.id);
+    await expect(c.networks.connect(name, { container: none.containerName })).rejects.toMatchObject({ code: 'Conflict' });
+    const s = await c.sessions.create({ labels: { [TEST_LABEL]: runId() }, network: 'isolated' });
     sessions.push(s.id);
+    networks.push(sessionNetworkName(s.id));
     expect(await c.networks.connect(name, { container: s.containerName })).toEqual({ changed: true });
     await expect(c.networks.remove(name)).rejects.toMatchObject({ code: 'Conflict', details: { containers: [s.containerName] } });
     expect((await c.networks.list({ labels: { [TEST_LABEL]: runId() } })).find((x) => x.name === name)?.containers.map((x) => x.name)).toEqual([s.containerName]);
