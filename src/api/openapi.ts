@@ -3,6 +3,7 @@ import { createSessionSchema } from '../session/create-request.js';
 import { containerSpecSchema } from '../spec/validate.js';
 import { writeFilesBodySchema } from './routes/files.js';
 import { execBodySchema } from './routes/sessions.js';
+import { connectNetworkSchema, createNetworkSchema, disconnectNetworkSchema } from '../network/network-manager.js';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' });
 const errorRef = { $ref: '#/components/schemas/Error' };
@@ -35,6 +36,24 @@ function filePaths(): Record<string, unknown> {
     '/v1/sessions/{id}/fork': { post: { summary: 'fork: a new session from a snapshot ({ name? })', parameters: idParam, responses: { '201': { description: 'Session' }, ...errors } } },
     '/v1/sessions/{id}/defaults': { post: { summary: 'exec defaults ({ workdir?, env? })', parameters: idParam, responses: ok('Session') } },
     '/v1/files/metrics': { get: { summary: 'count, success, failure, fallback, avgMs per operation kind', responses: { '200': { description: 'OpMetrics[]' } } } },
+  };
+}
+
+function networkPaths(): Record<string, unknown> {
+  const net = [{ name: 'id', in: 'path', required: true, description: 'network id or name', schema: { type: 'string' } }];
+  const body = (schema: z.ZodType) => ({ content: { 'application/json': { schema: json(schema) } } });
+  return {
+    '/v1/networks': {
+      post: { summary: 'create (idempotent by name; other options: Conflict)', requestBody: body(createNetworkSchema), responses: { '201': { description: 'Network' }, ...errors } },
+      get: { summary: "this daemon's networks (query: label=k=v, repeatable)", responses: ok('Network[]') },
+    },
+    '/v1/networks/prune': { post: { summary: 'remove networks no container uses (live sessions\' kept)', responses: ok('{ removed: string[] }') } },
+    '/v1/networks/{id}': {
+      get: { summary: 'inspect, with attached containers and addresses', parameters: net, responses: ok('Network') },
+      delete: { summary: 'remove (Conflict while containers are attached)', parameters: net, responses: ok('{ id, name }') },
+    },
+    '/v1/networks/{id}/connect': { post: { summary: 'connect a berth container', parameters: net, requestBody: body(connectNetworkSchema), responses: ok('{ changed }') } },
+    '/v1/networks/{id}/disconnect': { post: { summary: 'disconnect a container', parameters: net, requestBody: body(disconnectNetworkSchema), responses: ok('{ changed }') } },
   };
 }
 
@@ -120,6 +139,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         },
       },
       ...filePaths(),
+      ...networkPaths(),
     },
     components: {
       schemas: {

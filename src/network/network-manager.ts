@@ -23,14 +23,17 @@ const RESERVED = new Set<string>([LABELS.managed, LABELS.instance, LABELS.sessio
 const name = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, 'may use letters, digits, _ . - (up to 63), starting with a letter or digit');
 const labels = z.record(z.string().min(1), z.string()).refine((l) => !Object.keys(l).some((k) => RESERVED.has(k)), `${[...RESERVED].join(', ')} are set by berth`);
 
-const createSchema = z.strictObject({
+/** The body of a create request (OpenAPI reuses it). */
+export const createNetworkSchema = z.strictObject({
   name: name.refine((n) => !n.startsWith(SESSION_PREFIX) && !['none', 'bridge', 'host', 'podman'].includes(n), `is kept for the engine or for session networks (${SESSION_PREFIX}*)`),
   internal: z.boolean().optional(),
   labels: labels.optional(),
 });
 const listSchema = z.strictObject({ labels: z.record(z.string(), z.string()).optional() }).optional();
-const connectSchema = z.strictObject({ container: z.string().min(1), aliases: z.array(name).max(16).optional() });
-const disconnectSchema = z.strictObject({ container: z.string().min(1), force: z.boolean().optional() });
+/** The body of a connect request. */
+export const connectNetworkSchema = z.strictObject({ container: z.string().min(1), aliases: z.array(name).max(16).optional() });
+/** The body of a disconnect request. */
+export const disconnectNetworkSchema = z.strictObject({ container: z.string().min(1), force: z.boolean().optional() });
 
 function requireRef(ref: unknown): string {
   if (typeof ref !== 'string' || !ref) throw invalidArgument([{ path: 'network', message: 'is required (a network id or name)' }], 'network reference');
@@ -60,7 +63,7 @@ export class NetworkManager implements NetworksApi {
   constructor(private readonly d: NetworkManagerDeps) {}
 
   async create(request: CreateNetworkRequest): Promise<Network> {
-    const r = parse(createSchema, request, 'network request');
+    const r = parse(createNetworkSchema, request, 'network request');
     return this.ensure(r.name, r.internal ?? true, r.labels ?? {});
   }
 
@@ -101,7 +104,7 @@ export class NetworkManager implements NetworksApi {
   }
 
   async connect(idOrName: string, request: ConnectNetworkRequest): Promise<ConnectResult> {
-    const r = parse(connectSchema, request, 'connect request');
+    const r = parse(connectNetworkSchema, request, 'connect request');
     const n = await this.own(requireRef(idOrName));
     const container = await this.ownContainer(r.container);
     if (container.networkMode === 'none' || container.networkMode === 'host') {
@@ -115,7 +118,7 @@ export class NetworkManager implements NetworksApi {
   }
 
   async disconnect(idOrName: string, request: DisconnectNetworkRequest): Promise<ConnectResult> {
-    const r = parse(disconnectSchema, request, 'disconnect request');
+    const r = parse(disconnectNetworkSchema, request, 'disconnect request');
     const n = await this.own(requireRef(idOrName));
     const container = await this.ownContainer(r.container);
     return this.d.engine.networks.disconnect(n.id, container.id, { force: r.force ?? false });

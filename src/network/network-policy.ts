@@ -44,8 +44,10 @@ const policyObject = z
     if (p.policy !== 'isolated' && p.join !== undefined) ctx.addIssue({ code: 'custom', path: ['join'], message: "needs policy 'isolated'" });
   });
 
-/** `'none' | 'isolated' | 'bridge'` or the full object; see `NetworkPolicy`. */
-export const networkPolicySchema = z.union([z.enum(['none', 'isolated', 'bridge']), policyObject]);
+/** `'none' | 'isolated' | 'bridge'` or the full object; see `NetworkPolicy`. A name is read as `{ policy: name }`, so problems keep their field paths. */
+export const networkPolicySchema = z
+  .preprocess((v) => (typeof v === 'string' ? { policy: v } : v), policyObject)
+  .describe("'none' | 'isolated' | 'bridge', or { policy, dns?: IP[], aliases?: string[], join?: session }");
 
 export type NetworkPolicyInput = NetworkPolicyName | NetworkPolicy;
 
