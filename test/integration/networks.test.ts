@@ -156,7 +156,11 @@ describe(`networks (${engineUnderTest()})`, () => {
     const ip = await ipOn(net, a.containerName);
     expect((await dialUntilHello(b, ip)).stdout).toContain('hello');
     if (internalNetworkResolvesNames(t.berth.engine!.kind)) expect((await dialUntilHello(b, a.name)).stdout).toContain('hello');
-    for (const policy of ['isolated', 'bridge'] as const) {
+    // A gateway-less internal network (Podman's) has no address on the host, so the host routes
+    // its subnet out through its own default route: a bridge container must not dial it (the packet
+    // would leave the machine); nothing on the host's bridges can reach it.
+    const bridgeMayDial = info.gateways.length > 0;
+    for (const policy of bridgeMayDial ? (['isolated', 'bridge'] as const) : (['isolated'] as const)) {
       const outsider = await session(`iso-${policy}`, policy);
       const r = await execIn(outsider, dial(ip));
       expect(r.exitCode, `${policy}: ${r.stdout}${r.stderr}`).not.toBe(0);
