@@ -24,14 +24,14 @@ command -v apt-get >/dev/null || die "apt-get not found: this script targets Deb
 
 want_pkgs=()
 need_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed' || want_pkgs+=("$1"); }
-for p in docker.io podman catatonit busybox-static tini; do need_pkg "$p"; done
+for p in docker.io podman catatonit busybox-static tini runsc; do need_pkg "$p"; done
 if [ ${#want_pkgs[@]} -gt 0 ]; then
   say "installing ${want_pkgs[*]} (apt)"
   apt-get update -qq || die "apt-get update failed: check that Debian's package mirror is reachable"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${want_pkgs[@]}" >"/tmp/berth-apt.log" 2>&1 \
     || { tail -20 /tmp/berth-apt.log >&2; die "apt-get install failed (full log: /tmp/berth-apt.log)"; }
 else
-  say "packages present: docker.io podman catatonit busybox-static tini"
+  say "packages present: docker.io podman catatonit busybox-static tini runsc"
 fi
 
 mkdir -p "$LOG_DIR" /etc/containers "$(dirname "$PODMAN_SOCKET")"
@@ -64,8 +64,33 @@ wait_for() { # socket seconds name log
   die "$3 did not answer on $1 within $2 s (log: $4)"
 }
 
+# gVisor as an optional runtime for Docker (`spec.runtime: "runsc"`). It must not set up
+# networking in the root network namespace here, hence --network=none.
+DOCKER_CONF=/etc/docker/daemon.json
+docker_conf_body='{
+  "runtimes": { "runsc": { "path": "/usr/bin/runsc", "runtimeArgs": ["--network=none"] } }
+}
+'
+docker_conf_changed=no
+register_runsc() {
+  mkdir -p "$(dirname "$DOCKER_CONF")"
+  if [ ! -f "$DOCKER_CONF" ]; then
+    printf '%s' "$docker_conf_body" > "$DOCKER_CONF"
+    docker_conf_changed=yes
+    say "wrote $DOCKER_CONF (runsc runtime)"
+  elif ! grep -q '"runsc"' "$DOCKER_CONF"; then
+    say "$DOCKER_CONF exists without runsc: left alone (runsc not registered with docker)"
+  fi
+}
+
 start_docker() {
-  if ping_socket "$DOCKER_SOCKET"; then say "docker answers on $DOCKER_SOCKET"; return; fi
+  register_runsc
+  if ping_socket "$DOCKER_SOCKET"; then
+    say "docker answers on $DOCKER_SOCKET"
+    # dockerd reloads its runtimes on SIGHUP, without touching running containers.
+    if [ "$docker_conf_changed" = yes ] && pid=$(pidof dockerd); then kill -HUP $pid; say "dockerd reloaded $DOCKER_CONF"; fi
+    return
+  fi
   say "starting dockerd (log: $LOG_DIR/dockerd.log)"
   # From / (a service keeps its working directory, and conmon fails once that is deleted),
   # in its own session, holding none of our file descriptors (a caller's pipe must close).

@@ -20,6 +20,11 @@ import { OpMetricsRepository } from './store/op-metrics-repository.js';
 import type { ContainerSpec } from './spec/container-spec.js';
 import { openDatabase, type Database } from './store/database.js';
 import { SessionRepository } from './store/session-repository.js';
+import { AuditRepository } from './store/audit-repository.js';
+import { mountPolicyProblems, type MountPolicy } from './security/mount-policy.js';
+import { SecurityService } from './security/security-api.js';
+import { SecurityScorer } from './security/security-scorer.js';
+import { SpecPolicy } from './security/spec-policy.js';
 
 /** The templates every berth knows; configuration can add or replace them. */
 export const BUILTIN_TEMPLATES: Readonly<Record<string, Partial<ContainerSpec>>> = {
@@ -63,6 +68,8 @@ export interface BerthConnectOptions {
   engineObserver?: EngineCallObserver;
   /** Alert rule overrides per template. */
   templateAlerts?: Record<string, Partial<AlertRules>>;
+  /** Which host paths bind mounts may use (allow-list, more denied paths); default: the built-in deny rules only. */
+  mountPolicy?: MountPolicy;
 }
 
 /** berth in-process: an engine connection (unless local only), the store, and the managers on top of them. */
@@ -85,6 +92,10 @@ export class Berth {
   readonly health: HealthRepository;
   /** Session state changes, alerts, OOM kills, health: subscribe to follow them. */
   readonly events = new EventBus();
+  /** Security scores and the audit log. */
+  readonly security: SecurityService;
+  /** The audit log (the daemon appends every state-changing request). */
+  readonly audit: AuditRepository;
   private readonly db: Database;
   private readonly engineSide: EngineSide | undefined;
 
@@ -98,6 +109,7 @@ export class Berth {
     backend: Backend;
     fallback: 'local' | 'none';
     localRoot?: string;
+    policy: SpecPolicy;
     execTimeoutMs?: number;
     log: Logger;
   }) {
@@ -112,7 +124,7 @@ export class Berth {
     const log = parts.log.child({ instance: parts.instance });
     this.engineSide = parts.engine && {
       engine: parts.engine,
-      containers: new ContainerManager(parts.engine, parts.instance, log),
+      containers: new ContainerManager(parts.engine, parts.instance, log, parts.policy),
       files: new ContainerFiles(parts.engine, log),
       networks: new NetworkManager({
         engine: parts.engine,
@@ -138,6 +150,8 @@ export class Berth {
       ...(parts.execTimeoutMs ? { execTimeoutMs: parts.execTimeoutMs } : {}),
     });
     this.files = new SessionFiles(this.sessions, this.opMetrics);
+    this.audit = new AuditRepository(parts.db);
+    this.security = new SecurityService(this.sessions, parts.engine && new SecurityScorer(parts.engine, parts.policy.mounts, log), this.audit);
   }
 
   /** Containers on the engine. `EngineUnavailable` when berth runs without one. */
@@ -177,6 +191,7 @@ export class Berth {
       ...(['auto', 'docker', 'podman'].includes(kind) ? [] : [{ path: 'engine', message: 'must be auto, docker or podman' }]),
       ...(options.backend === undefined || ['engine', 'local'].includes(options.backend) ? [] : [{ path: 'backend', message: 'must be engine or local' }]),
       ...(options.fallback === undefined || ['local', 'none'].includes(options.fallback) ? [] : [{ path: 'fallback', message: 'must be local or none' }]),
+      ...mountPolicyProblems(options.mountPolicy),
     ];
     if (problems.length) throw invalidArgument(problems, 'connect options');
     const log = options.logger ?? silentLogger();
@@ -196,6 +211,7 @@ export class Berth {
         log.warn({ err: (err as Error).message }, 'no container engine answers: sessions fall back to the local backend (host directories, no isolation)');
       }
     }
+    const policy = new SpecPolicy({ ...options.mountPolicy, ...(engine ? { engineSocket: engine.info.socketPath } : {}) }, engine?.host);
     const path = options.database ?? ':memory:';
     const { db } = openDatabase({ path });
     const repo = new SessionRepository(db);
@@ -216,6 +232,7 @@ export class Berth {
       ...(options.templateAlerts ? { templateAlerts: options.templateAlerts } : {}),
       backend,
       fallback,
+      policy,
       ...(options.localRoot ? { localRoot: options.localRoot } : {}),
       ...(options.execTimeoutMs ? { execTimeoutMs: options.execTimeoutMs } : {}),
       log,

@@ -50,6 +50,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       templateAlerts: config.templateAlerts,
       database: join(config.dataDir, 'berth.db'),
       templates: config.templates as Record<string, Partial<ContainerSpec>>,
+      mountPolicy: { ...config.mounts, deny: [...(config.mounts.deny ?? []), config.dataDir] },
       logger: log,
     });
     cleanups.push(() => berth.close());

@@ -54,3 +54,9 @@ export const ContainerSpec = {
   from: (spec: Partial<ContainerSpecData>): ContainerSpecBuilder => ContainerSpecBuilder.from(spec),
   validate: validateSpec,
 };
+export { applyProfile, PROFILE_LABEL, type SecurityProfileName } from './security/security-profile.js';
+export { MountValidator, type MountDenial, type MountRule } from './security/mount-validator.js';
+export type { MountPolicy } from './security/mount-policy.js';
+export type { SecurityReport, SecurityCheck } from './security/security-score.js';
+export type { SecurityApi, AuditQuery } from './security/security-api.js';
+export type { AuditEntry } from './store/audit-repository.js';

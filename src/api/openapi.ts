@@ -140,6 +140,17 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
       ...filePaths(),
       ...networkPaths(),
+      '/v1/sessions/{id}/security': { get: { summary: 'security score 0-100 of the session container, every check with its detail, the failed ones', parameters: idParam, responses: ok('SecurityReport') } },
+      '/v1/audit': {
+        get: {
+          summary: 'the audit log: every state-changing request (actor, action, target, result, status, time), oldest first',
+          parameters: [
+            { name: 'since', in: 'query', schema: { type: 'integer' }, description: 'unix ms' },
+            { name: 'limit', in: 'query', schema: { type: 'integer' }, description: 'default 1000 (the newest)' },
+          ],
+          responses: { '200': { description: 'AuditEntry[]' } },
+        },
+      },
     },
     components: {
       schemas: {

@@ -6,7 +6,9 @@ import { randomId } from '../common/ids.js';
 import type { Logger } from '../common/logger.js';
 import type { HealthMonitor } from '../health/health-monitor.js';
 import type { DaemonMetrics } from '../monitor/metrics.js';
+import { registerAuditHook } from './audit-hook.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
+import { securityRoutes } from './routes/security.js';
 import { fileRoutes } from './routes/files.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { monitorRoutes } from './routes/monitor.js';
@@ -29,6 +31,8 @@ export interface ApiServerOptions {
   metrics?: DaemonMetrics;
   /** Health reports for `GET /v1/sessions/{id}/health`. */
   health?: HealthMonitor;
+  /** Who the unix socket's clients are in the audit log, e.g. `uid:0`; default `uid:<this process's uid>`. */
+  unixActor?: string;
 }
 
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -53,6 +57,7 @@ export function createApiServer(o: ApiServerOptions): FastifyInstance {
       }
     });
   }
+  registerAuditHook(app, { audit: o.berth.audit, unixActor: o.unixActor ?? `uid:${process.getuid?.() ?? 'unknown'}`, ...(o.token ? { token: o.token } : {}), log: o.log });
   const metrics = o.metrics;
   app.addHook('onResponse', async (req, reply) => {
     metrics?.request(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
@@ -65,6 +70,7 @@ export function createApiServer(o: ApiServerOptions): FastifyInstance {
   fileRoutes(app, o.berth);
   monitorRoutes(app, o.berth, o.metrics, o.health);
   networkRoutes(app, o.berth);
+  securityRoutes(app, o.berth);
   const token = o.token;
   const closeTerminals = terminalRoutes(app.server, {
     sessions: o.berth.sessions,

@@ -8,6 +8,7 @@ import { registerSessionCommands } from './session-commands.js';
 import { registerShellCommands } from './shell-commands.js';
 import { registerMonitorCommands } from './monitor-commands.js';
 import { registerNetworkCommands } from './network-commands.js';
+import { registerSecurityCommands } from './security-commands.js';
 
 
 const program = new Command()
@@ -77,6 +78,7 @@ registerFileCommands(program);
 registerShellCommands(program);
 registerMonitorCommands(program);
 registerNetworkCommands(program);
+registerSecurityCommands(program);
 
 /** Runs the CLI (bin/berth.cjs calls this); exits the process when the command is done. */
 export async function main(argv: string[]): Promise<void> {

@@ -34,3 +34,19 @@ export function positiveNumber(value: string | undefined, flag: string): number 
   }
   return n;
 }
+
+const UNIT_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `--since`: a duration back from now (`90s`, `10m`, `2h`, `7d`) or a date (`2026-11-30T10:00Z`) → unix ms. */
+export function sinceTime(value: string | undefined, flag: string, now = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const d = value.match(/^(\d+)([smhd])$/);
+  if (d) return now - Number(d[1]) * UNIT_MS[d[2]!]!;
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) {
+    throw new BerthError('InvalidArgument', `${flag}: "${value}" is neither a duration (90s, 10m, 2h, 7d) nor a date (2026-11-30T10:00Z)`, {
+      details: { problems: [{ path: flag, message: 'must be a duration or a date' }] },
+    });
+  }
+  return t;
+}

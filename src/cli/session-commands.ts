@@ -3,6 +3,8 @@ import { DEFAULT_SHELL_CMD } from '../interactive/shell-stream.js';
 import { clientFor, type GlobalOptions } from './client-factory.js';
 import { runExecCommand } from './exec-command.js';
 import { table } from './table.js';
+import { securityText } from './security-commands.js';
+import type { SecurityProfileName } from '../security/security-profile.js';
 import { collect, keyValues, positiveNumber, wholeNumber } from './parse.js';
 
 const out = (s: string) => process.stdout.write(s);
@@ -34,11 +36,12 @@ export function registerSessionCommands(program: Command): void {
     .option('--idle-timeout <ms>', 'end the session after this many ms without exec')
     .option('--backend <backend>', "engine (a container) or local (a host directory, no isolation); default the daemon's")
     .option('-t, --tty', 'the main process is a shell on a TTY, for `berth attach`')
+    .option('--security <profile>', 'standard (default) or strict (read-only root, no caps, non-root, no network)')
     .option('--network <policy>', 'none (default: only lo), isolated (a network of its own, no route out) or bridge (egress)')
     .option('--join <session>', "with --network isolated: join this session's isolated network")
     .option('--dns <ip>', 'extra DNS server (repeatable)', collect)
     .option('--alias <name>', 'with --network isolated: a name it answers to (repeatable; default the session name)', collect)
-    .action(async (o: { name?: string; image?: string; template?: string; memory?: string; cpus?: string; env?: string[]; label?: string[]; ttl?: string; idleTimeout?: string; backend?: string; tty?: boolean; network?: string; join?: string; dns?: string[]; alias?: string[] }) => {
+    .action(async (o: { name?: string; image?: string; template?: string; memory?: string; cpus?: string; env?: string[]; label?: string[]; ttl?: string; idleTimeout?: string; backend?: string; tty?: boolean; security?: string; network?: string; join?: string; dns?: string[]; alias?: string[] }) => {
       const env = keyValues(o.env, '--env');
       const labels = keyValues(o.label, '--label');
       const cpus = positiveNumber(o.cpus, '--cpus');
@@ -57,6 +60,7 @@ export function registerSessionCommands(program: Command): void {
         ...(idleTimeoutMs ? { idleTimeoutMs } : {}),
         ...(o.backend ? { backend: o.backend as 'engine' | 'local' } : {}),
         ...(o.tty ? { spec: { tty: true, openStdin: true, cmd: DEFAULT_SHELL_CMD } } : {}),
+        ...(o.security ? { security: o.security as SecurityProfileName } : {}),
         ...(o.network || o.join || o.dns || o.alias
           ? {
               network: {
@@ -150,8 +154,15 @@ export function registerSessionCommands(program: Command): void {
     const c = await clientFor(g());
     out(`${(await c.sessions.remove(session)).id}\n`);
   });
-  simple('inspect', 'a session as JSON, with its state changes and recent execs').action(async (session: string) => {
+  simple('inspect', 'a session as JSON, with its state changes and recent execs')
+    .option('--security', "the session's security score and every check instead")
+    .option('--json', 'with --security: the report as JSON')
+    .action(async (session: string, o: { security?: boolean; json?: boolean }) => {
     const c = await clientFor(g());
+    if (o.security) {
+      const r = await c.security.score(session);
+      return void out(o.json ? `${JSON.stringify(r, null, 2)}\n` : securityText(r));
+    }
     const s = await c.sessions.get(session);
     const [events, history] = await Promise.all([c.sessions.events(s.id), c.sessions.history(s.id)]);
     out(`${JSON.stringify({ ...s, events, history }, null, 2)}\n`);

@@ -19,9 +19,12 @@ import type {
 import type { FilesApi } from '../files/files-api.js';
 import type { AttachOptions, ShellOptions, ShellStream } from '../interactive/shell-stream.js';
 import { FilesClient } from './files-client.js';
+import { LineSplitter } from './ndjson.js';
 import { MonitorClient } from './monitor-client.js';
 import { NetworksClient } from './networks-client.js';
 import type { NetworksApi } from '../network/networks-api.js';
+import { SecurityClient } from './security-client.js';
+import type { SecurityApi } from '../security/security-api.js';
 import { call, errorFrom, open, type Endpoint, seg } from './http.js';
 
 export interface BerthClientOptions {
@@ -41,13 +44,9 @@ function execBody(o: SessionExecOptions): Record<string, unknown> {
 
 /** Non-empty lines of a byte stream (NDJSON). */
 async function* lines(source: AsyncIterable<Buffer>): AsyncGenerator<string> {
-  let rest = '';
-  for await (const chunk of source) {
-    const parts = (rest + chunk.toString('utf8')).split('\n');
-    rest = parts.pop() ?? '';
-    for (const p of parts) if (p) yield p;
-  }
-  if (rest) yield rest;
+  const split = new LineSplitter();
+  for await (const chunk of source) yield* split.push(chunk);
+  yield* split.end();
 }
 
 /** Splits an NDJSON frame response into stdout/stderr streams and a final frame. */
@@ -171,6 +170,8 @@ export class BerthClient {
   readonly monitor: MonitorClient;
   /** This daemon's networks; the same interface as `Berth.networks`. */
   readonly networks: NetworksApi;
+  /** Security scores and the audit log, as `Berth.security`. */
+  readonly security: SecurityApi;
   readonly endpoint: Endpoint;
 
   private constructor(ep: Endpoint) {
@@ -179,6 +180,7 @@ export class BerthClient {
     this.files = new FilesClient(ep);
     this.monitor = new MonitorClient(ep);
     this.networks = new NetworksClient(ep);
+    this.security = new SecurityClient(ep);
   }
 
   /** Makes a client; nothing is sent until the first call. */

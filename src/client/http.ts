@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import { BerthError, ERROR_CODES, type ErrorCode } from '../common/errors.js';
+import type { BerthError } from '../common/errors.js';
+import { connectionError, errorFromBody } from './daemon-errors.js';
 
 export interface Endpoint {
   /** Unix socket of the daemon. */
@@ -16,17 +17,6 @@ export const seg = (id: string): string => encodeURIComponent(id);
 /** A query string of the parameters that are set. */
 export const query = (params: Record<string, string | number | boolean | undefined>): string =>
   new URLSearchParams(Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)] as [string, string])).toString();
-
-const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ECONNRESET', 'EPIPE']);
-
-function unavailable(ep: Endpoint, err: NodeJS.ErrnoException): BerthError {
-  const where = ep.socketPath ?? ep.url ?? '?';
-  return new BerthError(
-    'DaemonUnavailable',
-    `no berth daemon answers on ${where} (${err.code}); start it with \`berth daemon\` (or scripts/install.sh), or point --socket / BERTH_SOCKET at it`,
-    { details: { socket: where }, cause: err },
-  );
-}
 
 export interface RawBody {
   contentType: string;
@@ -56,7 +46,7 @@ export function open(ep: Endpoint, method: string, path: string, body?: unknown)
       },
       resolve,
     );
-    req.on('error', (err: NodeJS.ErrnoException) => reject(err.code && UNREACHABLE.has(err.code) ? unavailable(ep, err) : BerthError.from(err)));
+    req.on('error', (err: NodeJS.ErrnoException) => reject(connectionError(ep.socketPath ?? ep.url ?? '?', err)));
     if (stream) {
       stream.on('error', (err) => req.destroy(err));
       stream.pipe(req);
@@ -76,14 +66,7 @@ async function readAll(res: IncomingMessage): Promise<string> {
 
 /** Turns an error response `{ code, message, details }` into the same BerthError the daemon raised. */
 export async function errorFrom(res: IncomingMessage): Promise<BerthError> {
-  const text = await readAll(res);
-  try {
-    const e = JSON.parse(text) as { code?: string; message?: string; details?: Record<string, unknown> };
-    const code = (ERROR_CODES as readonly string[]).includes(e.code ?? '') ? (e.code as ErrorCode) : 'Internal';
-    return new BerthError(code, e.message ?? `HTTP ${res.statusCode}`, { details: e.details ?? {} });
-  } catch {
-    return new BerthError('Internal', `daemon answered HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
-  }
+  return errorFromBody(res.statusCode, await readAll(res));
 }
 
 /** One JSON request; resolves with the parsed body or rejects with the daemon's BerthError. */

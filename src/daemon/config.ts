@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { mountPolicySchema } from '../security/mount-policy.js';
 import { BerthError, invalidArgument } from '../common/errors.js';
 import { defaultDataDir, defaultSocketPath } from '../common/paths.js';
 import { alertRulesSchema } from '../monitor/alert-rules.js';
@@ -45,6 +46,8 @@ export const daemonConfigSchema = z.strictObject({
   templateAlerts: z.record(z.string(), alertRulesSchema),
   /** Session templates (partial container specs) by name. */
   templates: z.record(z.string(), z.record(z.string(), z.unknown())),
+  /** Bind mount policy: `allowRoots` (only under these host dirs) and more `deny`ed paths; the data dir is always denied. */
+  mounts: mountPolicySchema,
 }).refine((c) => !c.tcp || c.token, { message: 'a TCP listener needs a token', path: ['token'] });
 
 export type DaemonConfig = z.infer<typeof daemonConfigSchema>;
@@ -76,6 +79,7 @@ export function loadConfig(flags: DaemonFlags = {}, env: NodeJS.ProcessEnv = pro
     alerts: {},
     templateAlerts: {},
     templates: {},
+    mounts: {},
   };
   const fromEnv = Object.fromEntries(
     Object.entries({

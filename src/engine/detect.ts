@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import { BerthError } from '../common/errors.js';
 import { collectCandidates, normaliseEndpoint, type CandidateContext, type CandidateStrategy } from './candidates.js';
 import { probeCandidate } from './probe.js';
-import type { EngineCandidate, EngineInfo, EngineKind } from './types.js';
+import type { EngineCandidate, EngineHostInfo, EngineInfo, EngineKind } from './types.js';
 
 export interface DetectOptions {
   /** `auto` (default) takes the first engine that answers; a kind takes the first of that kind. */
@@ -19,6 +19,7 @@ export interface DetectOptions {
 
 export interface DetectResult {
   info: EngineInfo;
+  host: EngineHostInfo;
   docker: Docker;
   /** Every place tried, in order, and what it said. */
   tried: Array<{ candidate: EngineCandidate; outcome: string }>;
@@ -46,7 +47,7 @@ export async function detectEngine(options: DetectOptions = {}): Promise<DetectR
       continue;
     }
     tried.push({ candidate, outcome: `${r.info.kind} ${r.info.version}` });
-    return { info: r.info, docker: r.docker, tried };
+    return { info: r.info, host: r.host, docker: r.docker, tried };
   }
   const list = tried.map((t) => `${t.candidate.endpoint} (${t.candidate.source}): ${t.outcome}`).join('; ');
   const kind = want === 'auto' ? 'no container engine' : `no ${want} engine`;

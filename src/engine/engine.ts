@@ -9,7 +9,8 @@ import { signalled } from './connect.js';
 import { detectEngine, type DetectOptions, type DetectResult } from './detect.js';
 import { engineStatus, translateEngineError } from './errors.js';
 import { EngineNetworks } from './networks.js';
-import type { EngineInfo } from './types.js';
+import { tmpfsOptionsFor } from './quirks.js';
+import type { EngineHostInfo, EngineInfo } from './types.js';
 
 export type CreateOptions = Docker.ContainerCreateOptions;
 export type InspectInfo = Docker.ContainerInspectInfo;
@@ -72,6 +73,8 @@ export interface EngineConnectOptions extends DetectOptions {
  */
 export class Engine {
   readonly info: EngineInfo;
+  /** Runtimes and data dir, as the engine reported them at connect. */
+  readonly host: EngineHostInfo;
   readonly tried: DetectResult['tried'];
   /** Network calls (create, inspect, list, connect, remove). */
   readonly networks: EngineNetworks;
@@ -83,6 +86,7 @@ export class Engine {
   private constructor(detected: DetectResult, log: Logger, observer?: EngineCallObserver) {
     this.observer = observer;
     this.info = detected.info;
+    this.host = detected.host;
     this.tried = detected.tried;
     this.docker = detected.docker;
     this.log = log.child({ engine: detected.info.kind });
@@ -116,6 +120,11 @@ export class Engine {
   }
 
   async createContainer(options: CreateOptions): Promise<string> {
+    const tmpfs = options.HostConfig?.Tmpfs;
+    if (tmpfs) {
+      const translated = Object.fromEntries(Object.entries(tmpfs).map(([path, o]) => [path, tmpfsOptionsFor(this.info.kind, o)]));
+      options = { ...options, HostConfig: { ...options.HostConfig, Tmpfs: translated } };
+    }
     try {
       const c = await this.docker.createContainer(options);
       return c.id;

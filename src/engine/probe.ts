@@ -3,11 +3,18 @@ import type Docker from 'dockerode';
 import { dockerodeFor, signalled } from './connect.js';
 import { engineMessage } from './errors.js';
 import { kindFromVersion } from './quirks.js';
-import type { EngineCandidate, EngineInfo } from './types.js';
+import type { EngineCandidate, EngineHostInfo, EngineInfo } from './types.js';
 
 export type ProbeResult =
-  | { ok: true; info: EngineInfo; docker: Docker }
+  | { ok: true; info: EngineInfo; host: EngineHostInfo; docker: Docker }
   | { ok: false; candidate: EngineCandidate; reason: string };
+
+interface InfoBody {
+  CgroupVersion?: string;
+  Runtimes?: Record<string, { path?: string }>;
+  DefaultRuntime?: string;
+  DockerRootDir?: string;
+}
 
 interface VersionBody {
   Version?: string;
@@ -17,8 +24,12 @@ interface VersionBody {
   Components?: Array<{ Name?: string; Version?: string }>;
 }
 
-/** Pings one candidate (default timeout 2000 ms) and reads its version and cgroup version. */
-export async function probeCandidate(candidate: EngineCandidate, timeoutMs = 2000): Promise<ProbeResult> {
+/**
+ * Pings one candidate (default timeout 2000 ms), then reads its version and info (up to
+ * `answerTimeoutMs`, default 15000: Podman builds both from `podman info`, which asks dpkg
+ * for package versions and takes seconds on a busy machine).
+ */
+export async function probeCandidate(candidate: EngineCandidate, timeoutMs = 2000, answerTimeoutMs = 15_000): Promise<ProbeResult> {
   const { endpoint } = candidate;
   if (endpoint.startsWith('/')) {
     try {
@@ -30,16 +41,20 @@ export async function probeCandidate(candidate: EngineCandidate, timeoutMs = 200
   }
   const docker = dockerodeFor(endpoint);
   try {
-    const signal = AbortSignal.timeout(timeoutMs);
     const calls = signalled(docker);
-    await calls.ping({ abortSignal: signal });
-    const version = (await calls.version({ abortSignal: signal })) as VersionBody;
-    const info = (await calls.info({ abortSignal: signal })) as { CgroupVersion?: string };
+    await calls.ping({ abortSignal: AbortSignal.timeout(timeoutMs) });
+    const signal = AbortSignal.timeout(Math.max(timeoutMs, answerTimeoutMs));
+    const [version, info] = (await Promise.all([calls.version({ abortSignal: signal }), calls.info({ abortSignal: signal })])) as [VersionBody, InfoBody];
     const kind = kindFromVersion(version);
     const component = (version.Components ?? []).find((c) => /podman/i.test(c.Name ?? ''));
     return {
       ok: true,
       docker,
+      host: {
+        runtimes: Object.fromEntries(Object.entries(info.Runtimes ?? {}).map(([name, r]) => [name, r.path ?? ''])),
+        defaultRuntime: info.DefaultRuntime ?? 'runc',
+        ...(info.DockerRootDir ? { rootDir: info.DockerRootDir } : {}),
+      },
       info: {
         kind,
         version: (kind === 'podman' ? component?.Version : undefined) ?? version.Version ?? 'unknown',

@@ -50,3 +50,16 @@ export function internalNetworkHasDefaultRoute(kind: EngineKind, version: string
 export function internalNetworkResolvesNames(kind: EngineKind): boolean {
   return kind === 'docker';
 }
+
+/**
+ * tmpfs mount options for the engine. Both take the image directory's mode over `mode=`
+ * (runc keeps it), so ownership is how a non-root user gets a writable tmpfs: Docker takes
+ * `uid=`/`gid=`, Podman refuses them and takes `U` (chown to the container's user) instead.
+ */
+export function tmpfsOptionsFor(kind: EngineKind, options: string): string {
+  if (kind === 'docker') return options;
+  const parts = options.split(',').filter((o) => o !== '');
+  const owned = parts.some((o) => /^(uid|gid)=/.test(o));
+  const rest = parts.filter((o) => !/^(uid|gid)=/.test(o));
+  return (owned && !rest.includes('U') ? [...rest, 'U'] : rest).join(',');
+}

@@ -17,6 +17,15 @@ export interface EngineInfo {
   source: string;
 }
 
+/** What the engine's `/info` says of its runtimes and storage (read once, at connect). */
+export interface EngineHostInfo {
+  /** Runtime name → path of its binary (may be a bare name, found on the engine's PATH). */
+  runtimes: Record<string, string>;
+  defaultRuntime: string;
+  /** Where the engine keeps images and containers, e.g. `/var/lib/docker`. */
+  rootDir?: string;
+}
+
 /** A place an engine may answer, produced by one detection strategy. */
 export interface EngineCandidate {
   /** The strategy's name, e.g. `option`, `env:DOCKER_HOST`, `well-known:docker`. */

@@ -5,6 +5,7 @@ import { canonicalImageName } from '../engine/quirks.js';
 import type { ContainerSpec } from '../spec/container-spec.js';
 import { toCreateOptions } from '../spec/to-create-options.js';
 import { assertValidSpec } from '../spec/validate.js';
+import { SpecPolicy } from '../security/spec-policy.js';
 import { Container } from './container.js';
 
 export interface CreateContainerOptions {
@@ -36,15 +37,22 @@ export class ContainerManager {
     private readonly engine: Engine,
     private readonly instance: string,
     private readonly log: Logger,
+    private readonly policy: SpecPolicy = new SpecPolicy({}, undefined),
   ) {}
 
-  /** Validates the spec (every problem at once, `InvalidArgument`) and creates the container, not started. */
+  /** Validates the spec (every problem at once, `InvalidArgument`; a denied mount `PolicyDenied`) and creates the container, not started. */
   async create(spec: ContainerSpec, options: CreateContainerOptions = {}): Promise<Container> {
     const valid = assertValidSpec(spec);
+    this.policy.assertAllowed(valid);
     const createOptions = toCreateOptions(valid, { instance: this.instance, ...(options.labels ? { labels: options.labels } : {}) });
     const id = await this.engine.createContainer(createOptions);
     this.log.debug({ containerId: id.slice(0, 12), image: valid.image }, 'container created');
     return new Container(this.engine, { id, name: valid.name ?? id.slice(0, 12), tty: valid.tty ?? false }, this.log);
+  }
+
+  /** Throws what `create` would for the spec's mounts and runtime, without creating anything. */
+  assertAllowed(spec: ContainerSpec): void {
+    this.policy.assertAllowed(spec);
   }
 
   /** A handle on an existing container by id or name; `NotFound` when there is none. */

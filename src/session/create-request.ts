@@ -6,7 +6,8 @@ import { alertRulesSchema, type AlertRules } from '../monitor/alert-rules.js';
 import type { Backend } from './sandbox.js';
 import type { ContainerSpec } from '../spec/container-spec.js';
 import { problemsFromZod } from '../spec/validate.js';
-import { networkPolicySchema, type NetworkPolicyInput } from '../network/network-policy.js';
+import { networkPolicySchema, normalisePolicy, type NetworkPolicyInput } from '../network/network-policy.js';
+import { applyProfile, securityProfileSchema, type SecurityProfileName } from '../security/security-profile.js';
 
 /** What a caller sends to create a session. Shortcuts (`image`, `memory`, …) override the template and `spec`. */
 export interface CreateSessionRequest {
@@ -46,6 +47,12 @@ export interface CreateSessionRequest {
    * object form with `dns` and `aliases`. Leave `spec.network` unset when you use it.
    */
   network?: NetworkPolicyInput;
+  /**
+   * `standard` (default): the hardened defaults. `strict`: read-only root with tmpfs /tmp
+   * and base dir, no capabilities, non-root, pids limit, no swap, no network (see
+   * `applyProfile`); a spec asking for what strict forbids is `PolicyDenied`.
+   */
+  security?: SecurityProfileName;
 }
 
 export const createSessionSchema = z.strictObject({
@@ -65,6 +72,7 @@ export const createSessionSchema = z.strictObject({
   alerts: alertRulesSchema.optional(),
   health: healthPolicySchema.optional(),
   network: networkPolicySchema.optional(),
+  security: securityProfileSchema.optional(),
 });
 
 /** Default base dir of a session. */
@@ -107,5 +115,8 @@ export function resolveSessionSpec(
   merged.cmd ??= KEEP_ALIVE_CMD;
   delete merged.name;
   if (!merged.image) throw invalidArgument([{ path: 'image', message: `is required (the template "${templateName}" has none)` }], 'session request');
-  return { request, spec: ContainerSpecBuilder.from(merged).build() };
+  // The policy's name stands in for the network until the session manager places it, so the profile sees it.
+  if (request.network !== undefined) merged.network = normalisePolicy(request.network).policy;
+  const secured = applyProfile(merged, request.security ?? 'standard', { workspace: request.baseDir ?? DEFAULT_BASE_DIR });
+  return { request, spec: ContainerSpecBuilder.from(secured).build() };
 }

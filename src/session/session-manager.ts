@@ -110,6 +110,8 @@ export class SessionManager implements SessionsApi {
             : []),
         ];
         if (problems.length) throw invalidArgument(problems, 'session request');
+      } else {
+        this.engineSide().containers.assertAllowed(spec);
       }
       const s = await this.createFrom(spec, {
         ...(request.name ? { name: request.name } : {}),

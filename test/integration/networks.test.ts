@@ -209,6 +209,7 @@ describe(`networks (${engineUnderTest()})`, () => {
     expect(await code(session('bad3', { policy: 'bridge', dns: ['not-an-ip'] }))).toBe('InvalidArgument');
     expect(await code(session('bad4', { policy: 'isolated', join: none.id }))).toBe('Conflict');
     expect(await code(session('bad5', { policy: 'isolated', join: uniqueName('nobody') }))).toBe('NotFound');
+    expect(await code(t.berth.sessions.create({ labels: labels(), network: 'isolated', security: 'strict' }))).toBe('PolicyDenied');
   });
 
   it('publishes ports on 127.0.0.1 unless the spec names another address', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { simpleExecArgs } from '../../src/cli/fast-exec.js';
+import { LineSplitter } from '../../src/client/ndjson.js';
 
 const argv = (...a: string[]) => ['node', 'berth', ...a];
 
@@ -16,5 +17,18 @@ describe('simpleExecArgs (the CLI fast path for `berth exec`)', () => {
     expect(simpleExecArgs(argv('exec'))).toBeUndefined();
     expect(simpleExecArgs(argv('ps'))).toBeUndefined();
     expect(simpleExecArgs(argv('--socket', '/x', 'ps', 'exec', '--', 'a'))).toBeUndefined();
+  });
+});
+
+describe('LineSplitter (NDJSON over any chunking)', () => {
+  it('gives whole lines whatever the chunk boundaries, multi-byte characters included', () => {
+    const text = Buffer.from('{"a":"é€"}\n\n{"b":2}\n{"c":"tail"}');
+    for (let size = 1; size <= text.length; size++) {
+      const s = new LineSplitter();
+      const got: string[] = [];
+      for (let i = 0; i < text.length; i += size) got.push(...s.push(text.subarray(i, i + size)));
+      got.push(...s.end());
+      expect(got).toEqual(['{"a":"é€"}', '{"b":2}', '{"c":"tail"}']);
+    }
   });
 });

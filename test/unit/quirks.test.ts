@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalImageName, eventExitCode, kindFromVersion, normaliseEventAction, sameImage } from '../../src/engine/quirks.js';
+import { canonicalImageName, eventExitCode, kindFromVersion, normaliseEventAction, sameImage, tmpfsOptionsFor } from '../../src/engine/quirks.js';
+import { sinceTime } from '../../src/cli/parse.js';
 
 describe('engine quirks', () => {
   it('normalises event names', () => {
@@ -25,5 +26,25 @@ describe('engine quirks', () => {
     expect(kindFromVersion({ Components: [{ Name: 'Podman Engine' }] })).toBe('podman');
     expect(kindFromVersion({ Components: [{ Name: 'Engine' }, { Name: 'containerd' }] })).toBe('docker');
     expect(kindFromVersion({})).toBe('docker');
+  });
+});
+
+describe('tmpfs options', () => {
+  it('keeps Docker options and turns uid/gid into Podman U', () => {
+    expect(tmpfsOptionsFor('docker', 'rw,size=64m,uid=65534,gid=65534')).toBe('rw,size=64m,uid=65534,gid=65534');
+    expect(tmpfsOptionsFor('podman', 'rw,size=64m,uid=65534,gid=65534')).toBe('rw,size=64m,U');
+    expect(tmpfsOptionsFor('podman', 'rw,size=64m,mode=1777')).toBe('rw,size=64m,mode=1777');
+  });
+});
+
+describe('--since', () => {
+  it('takes durations back from now and dates, and refuses anything else with InvalidArgument', () => {
+    const now = Date.parse('2026-11-30T12:00:00Z');
+    expect(sinceTime('90s', '--since', now)).toBe(now - 90_000);
+    expect(sinceTime('2h', '--since', now)).toBe(now - 7_200_000);
+    expect(sinceTime('7d', '--since', now)).toBe(now - 7 * 86_400_000);
+    expect(sinceTime('2026-11-30T10:00:00Z', '--since', now)).toBe(Date.parse('2026-11-30T10:00:00Z'));
+    expect(sinceTime(undefined, '--since', now)).toBeUndefined();
+    expect(() => sinceTime('soon', '--since', now)).toThrow(/--since/);
   });
 });
