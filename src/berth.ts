@@ -8,6 +8,8 @@ import { ContainerManager } from './lifecycle/container-manager.js';
 import { ContainerFiles } from './files/container-files.js';
 import { SessionFiles } from './files/session-files.js';
 import { LocalBackend } from './local/local-backend.js';
+import { NetworkManager } from './network/network-manager.js';
+import { TERMINAL_STATES } from './session/session.js';
 import type { Backend } from './session/sandbox.js';
 import { SessionManager, type EngineSide } from './session/session-manager.js';
 import type { AlertRules } from './monitor/alert-rules.js';
@@ -24,7 +26,6 @@ import { SecurityService } from './security/security-api.js';
 import { SecurityScorer } from './security/security-scorer.js';
 import { SpecPolicy } from './security/spec-policy.js';
 import { VolumeRepository } from './store/volume-repository.js';
-import { TERMINAL_STATES } from './session/session.js';
 import type { CleanupPolicy } from './volume/cleanup-policy.js';
 import { VolumeManager } from './volume/volume-manager.js';
 
@@ -127,6 +128,10 @@ export class Berth {
     this.health = new HealthRepository(parts.db);
     this.local = new LocalBackend(parts.localRoot);
     const log = parts.log.child({ instance: parts.instance });
+    const sessionLive = (id: string): boolean => {
+      const s = parts.repo.find(id);
+      return s !== undefined && !TERMINAL_STATES.has(s.state);
+    };
     this.engineSide = parts.engine && {
       engine: parts.engine,
       containers: new ContainerManager(parts.engine, parts.instance, log, parts.policy),
@@ -136,12 +141,10 @@ export class Berth {
         repo: new VolumeRepository(parts.db),
         instance: parts.instance,
         ...(parts.volumePolicy ? { policy: parts.volumePolicy } : {}),
-        sessionLive: (id) => {
-          const s = parts.repo.find(id);
-          return s !== undefined && !TERMINAL_STATES.has(s.state);
-        },
+        sessionLive,
         log,
       }),
+      networks: new NetworkManager({ engine: parts.engine, instance: parts.instance, log, sessionLive }),
     };
     this.sessions = new SessionManager({
       ...(this.engineSide ? { engine: this.engineSide } : {}),
@@ -169,6 +172,11 @@ export class Berth {
   /** Volumes of this instance (workspace, cache, logs), their registry and gc. `EngineUnavailable` when berth runs without an engine. */
   get volumes(): VolumeManager {
     return this.requireEngine().volumes;
+  }
+
+  /** This instance's networks on the engine. `EngineUnavailable` when berth runs without one. */
+  get networks(): NetworkManager {
+    return this.requireEngine().networks;
   }
 
   /** The engine boundary, for managers built on top of this client. `EngineUnavailable` when berth runs without one. */

@@ -64,7 +64,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     });
     const doReconcile = () =>
       reconcile({
-        ...(berth.hasEngine ? { containers: berth.containers } : {}),
+        ...(berth.hasEngine ? { containers: berth.containers, networks: berth.networks } : {}),
         local: berth.local,
         repo: berth.repo,
         sessions: berth.sessions,

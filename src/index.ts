@@ -20,6 +20,20 @@ export type { Volume, VolumeKind } from './volume/volume.js';
 export type { VolumesApi, CreateVolumeRequest, ListVolumesRequest, RemoveVolumeResult, PruneVolumesResult, GcOptions, GcResult, GcEntry } from './volume/volumes-api.js';
 export type { SessionVolumesRequest } from './volume/session-volumes.js';
 export { DEFAULT_CLEANUP_POLICY, type CleanupPolicy, type GcReason } from './volume/cleanup-policy.js';
+export type {
+  Network,
+  NetworkContainer,
+  NetworksApi,
+  CreateNetworkRequest,
+  ListNetworksRequest,
+  ConnectNetworkRequest,
+  DisconnectNetworkRequest,
+  ConnectResult,
+  RemoveNetworkResult,
+  PruneNetworksResult,
+} from './network/networks-api.js';
+export type { NetworkManager } from './network/network-manager.js';
+export { NETWORK_POLICIES, type NetworkPolicy, type NetworkPolicyName, type NetworkPolicyInput } from './network/network-policy.js';
 export { startDaemon, type RunningDaemon } from './daemon.js';
 export { loadConfig, type DaemonConfig } from './daemon/config.js';
 export { BerthError, ERROR_CODES, HTTP_STATUS, EXIT_STATUS, type ErrorCode, type FieldProblem } from './common/errors.js';

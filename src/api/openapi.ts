@@ -4,6 +4,7 @@ import { containerSpecSchema } from '../spec/validate.js';
 import { writeFilesBodySchema } from './routes/files.js';
 import { execBodySchema } from './routes/sessions.js';
 import { createVolumeSchema, gcOptionsSchema } from '../volume/volumes-api.js';
+import { connectNetworkSchema, createNetworkSchema, disconnectNetworkSchema } from '../network/network-manager.js';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' });
 const errorRef = { $ref: '#/components/schemas/Error' };
@@ -60,6 +61,24 @@ function volumePaths(): Record<string, unknown> {
     },
     '/v1/volumes/prune': { post: { summary: 'remove every volume no container uses', responses: ok('{ removed, reclaimedBytes }') } },
     '/v1/gc': { post: { summary: 'apply the volume cleanup policy ({ dryRun? }): the plan with a reason per volume', requestBody: { content: { 'application/json': { schema: json(gcOptionsSchema) } } }, responses: ok('GcResult') } },
+  };
+}
+
+function networkPaths(): Record<string, unknown> {
+  const net = [{ name: 'id', in: 'path', required: true, description: 'network id or name', schema: { type: 'string' } }];
+  const body = (schema: z.ZodType) => ({ content: { 'application/json': { schema: json(schema) } } });
+  return {
+    '/v1/networks': {
+      post: { summary: 'create (idempotent by name; other options: Conflict)', requestBody: body(createNetworkSchema), responses: { '201': { description: 'Network' }, ...errors } },
+      get: { summary: "this daemon's networks (query: label=k=v, repeatable)", responses: ok('Network[]') },
+    },
+    '/v1/networks/prune': { post: { summary: 'remove networks no container uses (live sessions\' kept)', responses: ok('{ removed: string[] }') } },
+    '/v1/networks/{id}': {
+      get: { summary: 'inspect, with attached containers and addresses', parameters: net, responses: ok('Network') },
+      delete: { summary: 'remove (Conflict while containers are attached)', parameters: net, responses: ok('{ id, name }') },
+    },
+    '/v1/networks/{id}/connect': { post: { summary: 'connect a berth container', parameters: net, requestBody: body(connectNetworkSchema), responses: ok('{ changed }') } },
+    '/v1/networks/{id}/disconnect': { post: { summary: 'disconnect a container', parameters: net, requestBody: body(disconnectNetworkSchema), responses: ok('{ changed }') } },
   };
 }
 
@@ -145,6 +164,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         },
       },
       ...filePaths(),
+      ...networkPaths(),
       '/v1/sessions/{id}/security': { get: { summary: 'security score 0-100 of the session container, every check with its detail, the failed ones', parameters: idParam, responses: ok('SecurityReport') } },
       '/v1/audit': {
         get: {

@@ -12,6 +12,7 @@ import { securityRoutes } from './routes/security.js';
 import { fileRoutes } from './routes/files.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { monitorRoutes } from './routes/monitor.js';
+import { networkRoutes } from './routes/networks.js';
 import { systemRoutes } from './routes/system.js';
 import { terminalRoutes } from './routes/terminals.js';
 import { volumeRoutes } from './routes/volumes.js';
@@ -69,6 +70,7 @@ export function createApiServer(o: ApiServerOptions): FastifyInstance {
   sessionRoutes(app, o.berth);
   fileRoutes(app, o.berth);
   monitorRoutes(app, o.berth, o.metrics, o.health);
+  networkRoutes(app, o.berth);
   securityRoutes(app, o.berth);
   volumeRoutes(app, () => o.berth.volumes);
   const token = o.token;

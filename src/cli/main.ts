@@ -7,6 +7,7 @@ import { registerFileCommands } from './file-commands.js';
 import { registerSessionCommands } from './session-commands.js';
 import { registerShellCommands } from './shell-commands.js';
 import { registerMonitorCommands } from './monitor-commands.js';
+import { registerNetworkCommands } from './network-commands.js';
 import { registerSecurityCommands } from './security-commands.js';
 import { registerVolumeCommands } from './volume-commands.js';
 
@@ -87,6 +88,7 @@ registerSessionCommands(program);
 registerFileCommands(program);
 registerShellCommands(program);
 registerMonitorCommands(program);
+registerNetworkCommands(program);
 registerSecurityCommands(program);
 registerVolumeCommands(program);
 

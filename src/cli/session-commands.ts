@@ -37,7 +37,11 @@ export function registerSessionCommands(program: Command): void {
     .option('--backend <backend>', "engine (a container) or local (a host directory, no isolation); default the daemon's")
     .option('-t, --tty', 'the main process is a shell on a TTY, for `berth attach`')
     .option('--security <profile>', 'standard (default) or strict (read-only root, no caps, non-root, no network)')
-    .action(async (o: { name?: string; image?: string; template?: string; memory?: string; cpus?: string; env?: string[]; label?: string[]; ttl?: string; idleTimeout?: string; backend?: string; tty?: boolean; security?: string }) => {
+    .option('--network <policy>', 'none (default: only lo), isolated (a network of its own, no route out) or bridge (egress)')
+    .option('--join <session>', "with --network isolated: join this session's isolated network")
+    .option('--dns <ip>', 'extra DNS server (repeatable)', collect)
+    .option('--alias <name>', 'with --network isolated: a name it answers to (repeatable; default the session name)', collect)
+    .action(async (o: { name?: string; image?: string; template?: string; memory?: string; cpus?: string; env?: string[]; label?: string[]; ttl?: string; idleTimeout?: string; backend?: string; tty?: boolean; security?: string; network?: string; join?: string; dns?: string[]; alias?: string[] }) => {
       const env = keyValues(o.env, '--env');
       const labels = keyValues(o.label, '--label');
       const cpus = positiveNumber(o.cpus, '--cpus');
@@ -57,6 +61,16 @@ export function registerSessionCommands(program: Command): void {
         ...(o.backend ? { backend: o.backend as 'engine' | 'local' } : {}),
         ...(o.tty ? { spec: { tty: true, openStdin: true, cmd: DEFAULT_SHELL_CMD } } : {}),
         ...(o.security ? { security: o.security as SecurityProfileName } : {}),
+        ...(o.network || o.join || o.dns || o.alias
+          ? {
+              network: {
+                policy: (o.network ?? (o.join ? 'isolated' : 'none')) as 'none',
+                ...(o.join ? { join: o.join } : {}),
+                ...(o.dns ? { dns: o.dns } : {}),
+                ...(o.alias ? { aliases: o.alias } : {}),
+              },
+            }
+          : {}),
       });
       out(`${s.id}\n`);
     });

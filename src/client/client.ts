@@ -21,6 +21,8 @@ import type { AttachOptions, ShellOptions, ShellStream } from '../interactive/sh
 import { FilesClient } from './files-client.js';
 import { LineSplitter } from './ndjson.js';
 import { MonitorClient } from './monitor-client.js';
+import { NetworksClient } from './networks-client.js';
+import type { NetworksApi } from '../network/networks-api.js';
 import { SecurityClient } from './security-client.js';
 import type { SecurityApi } from '../security/security-api.js';
 import { VolumesClient } from './volumes-client.js';
@@ -168,6 +170,8 @@ export class BerthClient {
   readonly files: FilesApi;
   /** Samples, alerts, health, events and metrics. */
   readonly monitor: MonitorClient;
+  /** This daemon's networks; the same interface as `Berth.networks`. */
+  readonly networks: NetworksApi;
   /** Security scores and the audit log, as `Berth.security`. */
   readonly security: SecurityApi;
   /** The same interface as `Berth.volumes`: volumes and gc. */
@@ -179,6 +183,7 @@ export class BerthClient {
     this.sessions = new SessionsClient(ep);
     this.files = new FilesClient(ep);
     this.monitor = new MonitorClient(ep);
+    this.networks = new NetworksClient(ep);
     this.security = new SecurityClient(ep);
     this.volumes = new VolumesClient(ep);
   }

@@ -8,6 +8,7 @@ import { silentLogger, type Logger } from '../common/logger.js';
 import { signalled } from './connect.js';
 import { detectEngine, type DetectOptions, type DetectResult } from './detect.js';
 import { engineStatus, translateEngineError } from './errors.js';
+import { EngineNetworks } from './networks.js';
 import { tmpfsOptionsFor } from './quirks.js';
 import type { EngineHostInfo, EngineInfo } from './types.js';
 import { EngineVolumes } from './volumes.js';
@@ -76,6 +77,8 @@ export class Engine {
   /** Runtimes and data dir, as the engine reported them at connect. */
   readonly host: EngineHostInfo;
   readonly tried: DetectResult['tried'];
+  /** Network calls (create, inspect, list, connect, remove). */
+  readonly networks: EngineNetworks;
   private readonly docker: Docker;
   private readonly log: Logger;
 
@@ -91,6 +94,7 @@ export class Engine {
     this.docker = detected.docker;
     this.log = log.child({ engine: detected.info.kind });
     this.volumes = new EngineVolumes(this.docker, (what, fn) => this.call(what, fn));
+    this.networks = new EngineNetworks(this.docker, (what, fn) => this.call(what, fn));
   }
 
   static async connect(options: EngineConnectOptions = {}): Promise<Engine> {

@@ -38,6 +38,20 @@ export function kindFromVersion(version: { Components?: Array<{ Name?: string }>
 }
 
 /**
+ * Docker before 25 gives a container on an internal network a default route to the
+ * bridge's address (its iptables rules drop what leaves the subnet); Podman's CNI and
+ * netavark backends and Docker 25+ give none.
+ */
+export function internalNetworkHasDefaultRoute(kind: EngineKind, version: string): boolean {
+  return kind === 'docker' && Number(version.split('.')[0]) < 25;
+}
+
+/** Podman's CNI backend cannot run its DNS plugin (dnsname) on internal networks: names and aliases do not resolve there. */
+export function internalNetworkResolvesNames(kind: EngineKind): boolean {
+  return kind === 'docker';
+}
+
+/**
  * tmpfs mount options for the engine. Both take the image directory's mode over `mode=`
  * (runc keeps it), so ownership is how a non-root user gets a writable tmpfs: Docker takes
  * `uid=`/`gid=`, Podman refuses them and takes `U` (chown to the container's user) instead.

@@ -42,7 +42,10 @@ const createSession = defineTool({
     cpus: z.number().positive().optional().describe('CPU cores, fractions allowed; default 1'),
     env: stringMap.optional().describe('Environment of the main process and of every exec'),
     labels: stringMap.optional().describe('Labels on the session and its container'),
-    network: z.enum(['none', 'bridge']).optional().describe('none (default): no network at all; bridge: the engine\'s default bridge network (outbound access)'),
+    network: z
+      .enum(['none', 'isolated', 'bridge'])
+      .optional()
+      .describe("none (default): no network at all; isolated: a network of the session's own with no route out; bridge: the engine's default bridge network (outbound access)"),
     mounts: z
       .array(
         z.strictObject({
@@ -65,10 +68,9 @@ const createSession = defineTool({
   run: async (b, a) => {
     const spec: NonNullable<CreateSessionRequest['spec']> = {
       ...(a.command ? { cmd: a.command } : {}),
-      ...(a.network ? { network: a.network } : {}),
       ...(a.mounts ? { mounts: a.mounts.map((m) => ({ type: 'bind' as const, source: m.source, target: m.target, readOnly: m.readOnly })) } : {}),
     };
-    const { command: _command, network: _network, mounts: _mounts, ...request } = a;
+    const { command: _command, mounts: _mounts, ...request } = a;
     return sessionSummary(await b.sessions.create({ ...request, ...(Object.keys(spec).length ? { spec } : {}) }));
   },
 });

@@ -6,6 +6,7 @@ import { alertRulesSchema, type AlertRules } from '../monitor/alert-rules.js';
 import type { Backend } from './sandbox.js';
 import type { ContainerSpec } from '../spec/container-spec.js';
 import { problemsFromZod } from '../spec/validate.js';
+import { networkPolicySchema, normalisePolicy, type NetworkPolicyInput } from '../network/network-policy.js';
 import { applyProfile, securityProfileSchema, type SecurityProfileName } from '../security/security-profile.js';
 import { sessionVolumesSchema, type SessionVolumesRequest } from '../volume/session-volumes.js';
 
@@ -42,6 +43,12 @@ export interface CreateSessionRequest {
   /** What to do when the spec's health check fails (restart with backoff, up to a limit). */
   health?: HealthPolicy;
   /**
+   * The session's network policy: `none` (default: only `lo`), `isolated` (an internal
+   * network of its own, or `join` another session's), `bridge` (egress allowed), or the
+   * object form with `dns` and `aliases`. Leave `spec.network` unset when you use it.
+   */
+  network?: NetworkPolicyInput;
+  /**
    * `standard` (default): the hardened defaults. `strict`: read-only root with tmpfs /tmp
    * and base dir, no capabilities, non-root, pids limit, no swap, no network (see
    * `applyProfile`); a spec asking for what strict forbids is `PolicyDenied`.
@@ -67,6 +74,7 @@ export const createSessionSchema = z.strictObject({
   backend: z.enum(['engine', 'local']).optional(),
   alerts: alertRulesSchema.optional(),
   health: healthPolicySchema.optional(),
+  network: networkPolicySchema.optional(),
   security: securityProfileSchema.optional(),
   volumes: sessionVolumesSchema.optional(),
 });
@@ -89,6 +97,9 @@ export function resolveSessionSpec(
   const r = createSessionSchema.safeParse(input);
   if (!r.success) throw invalidArgument(problemsFromZod(r.error), 'session request');
   const request = r.data as CreateSessionRequest;
+  if (request.network !== undefined && (request.spec?.network !== undefined || request.spec?.networkAliases !== undefined || request.spec?.dns !== undefined)) {
+    throw invalidArgument([{ path: 'spec.network', message: 'set either network (the policy) or spec.network/networkAliases/dns, not both' }], 'session request');
+  }
   const templateName = request.template ?? 'default';
   const template = templates[templateName];
   if (!template) {
@@ -108,6 +119,8 @@ export function resolveSessionSpec(
   merged.cmd ??= KEEP_ALIVE_CMD;
   delete merged.name;
   if (!merged.image) throw invalidArgument([{ path: 'image', message: `is required (the template "${templateName}" has none)` }], 'session request');
+  // The policy's name stands in for the network until the session manager places it, so the profile sees it.
+  if (request.network !== undefined) merged.network = normalisePolicy(request.network).policy;
   const secured = applyProfile(merged, request.security ?? 'standard', { workspace: request.baseDir ?? DEFAULT_BASE_DIR });
   return { request, spec: ContainerSpecBuilder.from(secured).build() };
 }

@@ -2,6 +2,7 @@ import { LABELS } from '../common/labels.js';
 import type { Logger } from '../common/logger.js';
 import type { ContainerListItem, ContainerManager } from '../lifecycle/container-manager.js';
 import type { LocalBackend } from '../local/local-backend.js';
+import type { NetworkManager } from '../network/network-manager.js';
 import type { SessionRepository } from '../store/session-repository.js';
 import type { SessionManager } from './session-manager.js';
 import type { SessionState } from './session.js';
@@ -10,6 +11,8 @@ export interface ReconcileDeps {
   /** Absent when berth runs without an engine: only local sessions are checked. */
   containers?: ContainerManager;
   local: LocalBackend;
+  /** Session networks of ended sessions that no container uses are removed (this instance's only). */
+  networks?: NetworkManager;
   repo: SessionRepository;
   sessions: SessionManager;
   log: Logger;
@@ -25,6 +28,8 @@ export interface ReconcileResult {
   lost: string[];
   stateFixed: string[];
   orphansRemoved: string[];
+  /** Names of session networks removed. */
+  networksRemoved: string[];
 }
 
 const LIVE: SessionState[] = ['creating', 'running', 'paused', 'stopped'];
@@ -44,7 +49,7 @@ function engineState(c: ContainerListItem): SessionState {
 export async function reconcile(d: ReconcileDeps): Promise<ReconcileResult> {
   const now = d.now ?? Date.now;
   const grace = d.orphanGraceMs ?? 60_000;
-  const result: ReconcileResult = { adopted: [], finished: [], failed: [], lost: [], stateFixed: [], orphansRemoved: [] };
+  const result: ReconcileResult = { adopted: [], finished: [], failed: [], lost: [], stateFixed: [], orphansRemoved: [], networksRemoved: [] };
   const all = d.repo.list({ states: LIVE, limit: 1_000_000 });
   for (const s of all.filter((x) => x.backend === 'local')) {
     const dir = s.containerId ?? s.baseDir;
@@ -104,11 +109,12 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileResult> {
     await d.containers.handle({ id: c.id, name: c.name, tty: false }).remove({ force: true, volumes: true }).catch(() => undefined);
     result.orphansRemoved.push(c.name);
   }
+  if (d.networks) result.networksRemoved = (await d.networks.releaseSessionNetworks()).removed;
   return logged(d, result);
 }
 
 function logged(d: ReconcileDeps, result: ReconcileResult): ReconcileResult {
-  const changed = result.finished.length + result.failed.length + result.lost.length + result.stateFixed.length + result.orphansRemoved.length;
+  const changed = result.finished.length + result.failed.length + result.lost.length + result.stateFixed.length + result.orphansRemoved.length + result.networksRemoved.length;
   d.log.info({ ...Object.fromEntries(Object.entries(result).map(([k, v]) => [k, v.length])) }, changed ? 'reconciled with changes' : 'reconciled');
   return result;
 }

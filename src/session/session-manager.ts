@@ -12,6 +12,8 @@ import type { ContainerFiles } from '../files/container-files.js';
 import type { LocalBackend } from '../local/local-backend.js';
 import type { AlertRules } from '../monitor/alert-rules.js';
 import type { EventBus } from '../monitor/event-bus.js';
+import type { NetworkManager } from '../network/network-manager.js';
+import { normalisePolicy, sessionNetworkName, specWithPolicy, type NetworkPolicy } from '../network/network-policy.js';
 import type { OpMetricsRepository } from '../store/op-metrics-repository.js';
 import type { NewSession, SessionRepository } from '../store/session-repository.js';
 import type { SessionVolumesRequest } from '../volume/session-volumes.js';
@@ -39,6 +41,8 @@ export interface EngineSide {
   files: ContainerFiles;
   /** Session volumes (workspace, caches, logs), removed per the cleanup policy when a session ends. */
   volumes: VolumeManager;
+  /** Session networks (the `isolated` policy). */
+  networks: NetworkManager;
 }
 
 export interface SessionManagerDeps {
@@ -106,6 +110,9 @@ export class SessionManager implements SessionsApi {
           ...(request.baseDir !== undefined ? [{ path: 'baseDir', message: "is the sandbox's own directory on the local backend; leave it unset" }] : []),
           ...(request.confine === false ? [{ path: 'confine', message: 'cannot be turned off on the local backend' }] : []),
           ...(request.volumes !== undefined ? [{ path: 'volumes', message: 'need a container engine; the local backend has none' }] : []),
+          ...(request.network !== undefined && normalisePolicy(request.network).policy !== 'none'
+            ? [{ path: 'network', message: 'the local backend has no network isolation; only none applies (use the engine backend)' }]
+            : []),
         ];
         if (problems.length) throw invalidArgument(problems, 'session request');
       } else {
@@ -121,7 +128,11 @@ export class SessionManager implements SessionsApi {
         confine: request.confine ?? true,
         alertRules: { ...this.d.templateAlerts?.[request.template ?? 'default'], ...request.alerts },
         ...(request.health ? { healthPolicy: request.health } : {}),
-      }, { backend, ...(request.volumes ? { volumes: request.volumes } : {}) });
+      }, {
+        backend,
+        ...(request.volumes ? { volumes: request.volumes } : {}),
+        ...(request.network !== undefined && backend === 'engine' ? { network: normalisePolicy(request.network) } : {}),
+      });
       this.d.opMetrics?.record('createSession', true, performance.now() - t0, fellBack);
       return s;
     } catch (err) {
@@ -148,10 +159,11 @@ export class SessionManager implements SessionsApi {
   private async createFrom(
     spec: ContainerSpec,
     meta: Omit<NewSession, 'id' | 'name' | 'spec' | 'engine' | 'containerName' | 'now'> & { name?: string },
-    how: { backend: Backend; copyOf?: string; volumes?: SessionVolumesRequest },
+    how: { backend: Backend; copyOf?: string; volumes?: SessionVolumesRequest; network?: NetworkPolicy },
   ): Promise<Session> {
     const id = `s-${randomId(6)}`;
     const name = meta.name ?? id;
+    if (how.network) spec = specWithPolicy(spec, how.network, how.network.join ? this.joinedNetwork(how.network.join) : sessionNetworkName(id), name);
     if (how.backend === 'local') meta = { ...meta, baseDir: this.d.local.dirFor(id), confine: true };
     if (this.d.repo.nameTaken(name)) {
       throw new BerthError('Conflict', `a session named "${name}" exists; choose another name or remove it first`, { details: { name } });
@@ -172,6 +184,7 @@ export class SessionManager implements SessionsApi {
     try {
       const vols = how.volumes ? await side.volumes.prepareSession(id, how.volumes, { baseDir: meta.baseDir, labels: meta.labels }) : undefined;
       const mounted = vols ? { mounts: [...(spec.mounts ?? []), ...vols.mounts], tmpfs: mergeTmpfs(spec.tmpfs, vols, meta.baseDir) } : {};
+      if (spec.network === sessionNetworkName(id)) await this.networks().ensureSessionNetwork(id, spec.labels ?? {});
       container = await side.containers.create({ ...spec, ...mounted, name: containerName }, { labels: { [LABELS.session]: id } });
       this.d.repo.bindContainer(id, container.id);
       await container.start();
@@ -184,6 +197,7 @@ export class SessionManager implements SessionsApi {
       if (container) await container.remove({ force: true }).catch(() => undefined);
       if (how.volumes) await side.volumes.sessionEnded(id, { force: true });
       this.transition(id, 'failed', reason, this.now());
+      await this.releaseNetworks(spec);
       log.warn({ err }, 'session creation failed');
       throw err;
     }
@@ -356,7 +370,10 @@ export class SessionManager implements SessionsApi {
       }
       this.transition(s.id, state, reason, this.now());
     });
-    if (s.backend === 'engine') await this.d.engine?.volumes.sessionEnded(s.id).catch((err: unknown) => this.d.log.warn({ err, sessionId: s.id }, 'could not remove the session\'s volumes'));
+    if (s.backend === 'engine') {
+      await this.d.engine?.volumes.sessionEnded(s.id).catch((err: unknown) => this.d.log.warn({ err, sessionId: s.id }, 'could not remove the session\'s volumes'));
+      await this.releaseNetworks(s.spec);
+    }
     if (s.snapshotImage && this.d.engine && this.d.repo.imageUsers(s.snapshotImage, s.id) === 0) {
       await this.d.engine.engine.removeImage(s.snapshotImage).catch((err: unknown) => this.d.log.warn({ err, image: s.snapshotImage }, 'could not remove a snapshot image'));
     }
@@ -485,6 +502,28 @@ export class SessionManager implements SessionsApi {
     this.assertLive(s, 'use the files of');
     if (s.backend === 'local') return { session: s, id: s.containerId ?? s.baseDir, files: this.d.local.files };
     return { session: s, id: s.containerId ?? s.containerName, files: this.engineSide().files };
+  }
+
+  /** The isolated network of the live engine session `idOrName`, for `join`. */
+  private joinedNetwork(idOrName: string): string {
+    const other = this.find(idOrName);
+    this.assertLive(other, 'join the network of');
+    if (other.backend !== 'engine' || !other.spec.network?.startsWith(sessionNetworkName(''))) {
+      throw new BerthError('Conflict', `session ${other.name} has no isolated network to join; create it with network: 'isolated'`, {
+        details: { join: other.name, network: other.spec.network ?? 'none' },
+      });
+    }
+    return other.spec.network;
+  }
+
+  /** After a session on an isolated network ended or failed: removes session networks nobody uses any more. */
+  private async releaseNetworks(spec: ContainerSpec): Promise<void> {
+    if (!spec.network?.startsWith(sessionNetworkName('')) || !this.d.engine?.networks) return;
+    await this.d.engine.networks.releaseSessionNetworks().catch((err: unknown) => this.d.log.warn({ err, network: spec.network }, 'could not remove a session network'));
+  }
+
+  private networks(): NetworkManager {
+    return this.engineSide().networks;
   }
 
   private engineSide(): EngineSide {

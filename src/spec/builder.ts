@@ -45,6 +45,8 @@ export class ContainerSpecBuilder {
   cpus(cpus: number): this { return this.set('cpus', cpus); }
   pidsLimit(limit: number): this { return this.set('pidsLimit', limit); }
   network(network: string): this { return this.set('network', network); }
+  networkAliases(aliases: string[]): this { return this.set('networkAliases', [...aliases]); }
+  dns(servers: string[]): this { return this.set('dns', [...servers]); }
   port(port: PortSpec): this { return this.set('ports', [...(this.spec.ports ?? []), port]); }
   mount(mount: MountSpec): this { return this.set('mounts', [...(this.spec.mounts ?? []), mount]); }
   /** A tmpfs at `path` with mount options, e.g. `'size=64m'`. */

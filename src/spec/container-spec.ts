@@ -72,6 +72,10 @@ export interface ContainerSpec {
   pidsLimit?: number;
   /** `none` (default), `bridge`, `host`, or a network name. */
   network?: string;
+  /** Names the container answers to on `network` (a user-defined network only). */
+  networkAliases?: string[];
+  /** Extra DNS servers (IP addresses) for the container's resolv.conf. */
+  dns?: string[];
   ports?: PortSpec[];
   mounts?: MountSpec[];
   /** Path → mount options, e.g. `{ '/tmp': 'size=64m' }`. */

@@ -53,6 +53,7 @@ export function toCreateOptions(input: ContainerSpec, ctx: CreateContext): Docke
           },
         }
       : {}),
+    ...(spec.networkAliases?.length && spec.network ? { NetworkingConfig: { EndpointsConfig: { [spec.network]: { Aliases: spec.networkAliases } } } } : {}),
     HostConfig: {
       ...(memory !== undefined ? { Memory: memory } : {}),
       ...(spec.memorySwap !== undefined ? { MemorySwap: bytes(spec.memorySwap) } : {}),
@@ -60,6 +61,7 @@ export function toCreateOptions(input: ContainerSpec, ctx: CreateContext): Docke
       ...(spec.pidsLimit !== undefined ? { PidsLimit: spec.pidsLimit } : {}),
       NetworkMode: spec.network,
       ...(spec.ports?.length ? { PortBindings: portBindings } : {}),
+      ...(spec.dns?.length ? { Dns: spec.dns } : {}),
       ...(spec.mounts?.length
         ? {
             Mounts: spec.mounts.map((m) => ({

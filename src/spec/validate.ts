@@ -72,6 +72,8 @@ export const containerSpecSchema = z.strictObject({
   cpus: z.number().positive('must be more than 0').max(1024).optional(),
   pidsLimit: z.number().int().positive('must be a positive whole number').optional(),
   network: z.string().min(1).optional(),
+  networkAliases: z.array(z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, 'is not a valid alias')).optional(),
+  dns: z.array(z.union([z.ipv4(), z.ipv6()], { error: 'must be an IP address' })).optional(),
   ports: z.array(portSchema).optional(),
   mounts: z.array(mountSchema).optional(),
   tmpfs: z.record(absPath, z.string()).optional(),
@@ -120,6 +122,9 @@ export function validateSpec(spec: unknown): FieldProblem[] {
     if (mem !== undefined && swap !== undefined && swap < mem) {
       problems.push({ path: 'memorySwap', message: 'must be at least memory (it counts memory plus swap), or -1' });
     }
+  }
+  if (r.success && s?.networkAliases?.length && ['none', 'bridge', 'host', undefined].includes(s.network)) {
+    problems.push({ path: 'networkAliases', message: 'need a user-defined network (set network to its name)' });
   }
   return problems;
 }

@@ -6,6 +6,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const engine = project.config.env.BERTH_TEST_ENGINE as 'docker' | 'podman';
   return async () => {
     const removed = await removeRunObjects(engine);
-    if (removed > 0) console.warn(`[${engine}] global teardown removed ${removed} leftover container(s) and volume(s) of run ${process.env.BERTH_TEST_RUN}`);
+    if (removed > 0) console.warn(`[${engine}] global teardown removed ${removed} leftover container(s), volume(s) and network(s) of run ${process.env.BERTH_TEST_RUN}`);
   };
 }

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import { BerthError, invalidArgument } from '../../common/errors.js';
+import { BerthError } from '../../common/errors.js';
 import type { Berth } from '../../berth.js';
 import { SESSION_STATES } from '../../session/session.js';
-import { parse, truthy } from '../parse.js';
+import { labelsFrom, parse, truthy } from '../parse.js';
 import { encodeFrame, type Frame } from '../frames.js';
 
 export const execBodySchema = z.strictObject({
@@ -31,18 +31,6 @@ const stopBody = z.strictObject({ graceSeconds: z.number().int().min(0).max(3600
 const logsQuery = z.object({ follow: z.enum(['true', 'false', '1', '0']).optional(), tail: z.coerce.number().int().min(0).optional() });
 
 
-
-/** `label=k=v` query items → a record; `InvalidArgument` on an item without `=`. */
-export function labelsFrom(raw: string | string[] | undefined): Record<string, string> | undefined {
-  if (raw === undefined) return undefined;
-  const out: Record<string, string> = {};
-  for (const item of Array.isArray(raw) ? raw : [raw]) {
-    const i = item.indexOf('=');
-    if (i < 1) throw invalidArgument([{ path: 'label', message: `"${item}" is not key=value` }], 'query');
-    out[item.slice(0, i)] = item.slice(i + 1);
-  }
-  return out;
-}
 
 /** Streams stdout/stderr as NDJSON frames until both end, then `last()`'s frame. */
 async function streamFrames(reply: FastifyReply, stdout: Readable, stderr: Readable, last: () => Promise<Frame>, onClose?: () => void): Promise<void> {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { VolumesApi } from '../../volume/volumes-api.js';
 import { parse } from '../parse.js';
-import { labelsFrom } from './sessions.js';
+import { labelsFrom } from '../parse.js';
 
 const listQuery = z.object({
   kind: z.string().optional(),
