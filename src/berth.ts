@@ -5,6 +5,8 @@ import { silentLogger, type Logger } from './common/logger.js';
 import { Engine, type EngineCallObserver } from './engine/engine.js';
 import type { EngineInfo, EngineKind } from './engine/types.js';
 import { ContainerManager } from './lifecycle/container-manager.js';
+import { ImageService } from './image/image-service.js';
+import type { ImageVariant } from './image/variants.js';
 import { ContainerFiles } from './files/container-files.js';
 import { SessionFiles } from './files/session-files.js';
 import { LocalBackend } from './local/local-backend.js';
@@ -61,6 +63,17 @@ export interface BerthConnectOptions {
   engineObserver?: EngineCallObserver;
   /** Alert rule overrides per template. */
   templateAlerts?: Record<string, Partial<AlertRules>>;
+  /**
+   * `BASE_IMAGE` of each base image variant when a build names none; default
+   * `BERTH_BASE_IMAGE_UBUNTU` / `BERTH_BASE_IMAGE_ALPINE`, else the Dockerfile's own.
+   */
+  baseImages?: Partial<Record<ImageVariant, string>>;
+}
+
+function baseImagesFromEnv(): Partial<Record<ImageVariant, string>> {
+  const ubuntu = process.env.BERTH_BASE_IMAGE_UBUNTU;
+  const alpine = process.env.BERTH_BASE_IMAGE_ALPINE;
+  return { ...(ubuntu ? { ubuntu } : {}), ...(alpine ? { alpine } : {}) };
 }
 
 /** berth in-process: an engine connection (unless local only), the store, and the managers on top of them. */
@@ -84,7 +97,7 @@ export class Berth {
   /** Session state changes, alerts, OOM kills, health: subscribe to follow them. */
   readonly events = new EventBus();
   private readonly db: Database;
-  private readonly engineSide: EngineSide | undefined;
+  private readonly engineSide: (EngineSide & { images: ImageService }) | undefined;
 
   private constructor(parts: {
     engine: Engine | undefined;
@@ -97,6 +110,7 @@ export class Berth {
     fallback: 'local' | 'none';
     localRoot?: string;
     execTimeoutMs?: number;
+    baseImages?: Partial<Record<ImageVariant, string>>;
     log: Logger;
   }) {
     this.engine = parts.engine?.info;
@@ -112,6 +126,7 @@ export class Berth {
       engine: parts.engine,
       containers: new ContainerManager(parts.engine, parts.instance, log),
       files: new ContainerFiles(parts.engine, log),
+      images: new ImageService({ engine: parts.engine, log, ...(parts.baseImages ? { baseImages: parts.baseImages } : {}) }),
     };
     this.sessions = new SessionManager({
       ...(this.engineSide ? { engine: this.engineSide } : {}),
@@ -134,6 +149,11 @@ export class Berth {
     return this.requireEngine().containers;
   }
 
+  /** berth's images: build (through the engine's CLI), ensure a base variant, list, remove, prune. */
+  get images(): ImageService {
+    return this.requireEngine().images;
+  }
+
   /** The engine boundary, for managers built on top of this client. `EngineUnavailable` when berth runs without one. */
   get engineClient(): Engine {
     return this.requireEngine().engine;
@@ -144,7 +164,7 @@ export class Berth {
     return this.engineSide !== undefined;
   }
 
-  private requireEngine(): EngineSide {
+  private requireEngine(): EngineSide & { images: ImageService } {
     if (!this.engineSide) throw new BerthError('EngineUnavailable', 'berth runs without a container engine (local backend); start Docker or Podman and reconnect');
     return this.engineSide;
   }
@@ -200,6 +220,7 @@ export class Berth {
       fallback,
       ...(options.localRoot ? { localRoot: options.localRoot } : {}),
       ...(options.execTimeoutMs ? { execTimeoutMs: options.execTimeoutMs } : {}),
+      baseImages: options.baseImages ?? baseImagesFromEnv(),
       log,
     });
   }

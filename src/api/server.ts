@@ -8,6 +8,7 @@ import type { HealthMonitor } from '../health/health-monitor.js';
 import type { DaemonMetrics } from '../monitor/metrics.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { fileRoutes } from './routes/files.js';
+import { imageRoutes } from './routes/images.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { monitorRoutes } from './routes/monitor.js';
 import { systemRoutes } from './routes/system.js';
@@ -62,6 +63,7 @@ export function createApiServer(o: ApiServerOptions): FastifyInstance {
   systemRoutes(app, { version: o.version, info: o.info });
   sessionRoutes(app, o.berth);
   fileRoutes(app, o.berth);
+  imageRoutes(app, o.berth);
   monitorRoutes(app, o.berth, o.metrics, o.health);
   const token = o.token;
   const closeTerminals = terminalRoutes(app.server, {

@@ -6,6 +6,7 @@ import { alertRulesSchema, type AlertRules } from '../monitor/alert-rules.js';
 import type { Backend } from './sandbox.js';
 import type { ContainerSpec } from '../spec/container-spec.js';
 import { problemsFromZod } from '../spec/validate.js';
+import { IMAGE_VARIANTS, variantTag, type ImageVariant } from '../image/variants.js';
 
 /** What a caller sends to create a session. Shortcuts (`image`, `memory`, …) override the template and `spec`. */
 export interface CreateSessionRequest {
@@ -14,6 +15,8 @@ export interface CreateSessionRequest {
   /** A template from the configuration; default `default`. */
   template?: string;
   image?: string;
+  /** One of berth's base images instead of `image` (built on first use): `ubuntu` (full) or `alpine` (light). */
+  variant?: ImageVariant;
   /** Bytes or a size such as `512m`. */
   memory?: string | number;
   cpus?: number;
@@ -45,6 +48,7 @@ export const createSessionSchema = z.strictObject({
   name: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, 'may use letters, digits, _ . - (up to 63), starting with a letter or digit').optional(),
   template: z.string().min(1).optional(),
   image: z.string().min(1).optional(),
+  variant: z.enum(IMAGE_VARIANTS).optional(),
   memory: z.union([z.string(), z.number()]).optional(),
   cpus: z.number().optional(),
   env: z.record(z.string(), z.string()).optional(),
@@ -65,6 +69,16 @@ export const DEFAULT_BASE_DIR = '/workspace';
 /** Keeps a sandbox's main process alive when neither template nor request gives a command. */
 export const KEEP_ALIVE_CMD = ['sleep', '2147483647'];
 
+/** Validates a request's shape (`InvalidArgument` with every problem; `image` and `variant` together are one). */
+export function parseSessionRequest(input: unknown): CreateSessionRequest {
+  const r = createSessionSchema.safeParse(input);
+  if (!r.success) throw invalidArgument(problemsFromZod(r.error), 'session request');
+  if (r.data.image !== undefined && r.data.variant !== undefined) {
+    throw invalidArgument([{ path: 'variant', message: 'cannot be given with image; name one of them' }], 'session request');
+  }
+  return r.data as CreateSessionRequest;
+}
+
 /**
  * Validates a request and resolves template + overrides into a full spec
  * (hardened defaults filled). Throws `InvalidArgument` with every problem, or
@@ -73,10 +87,9 @@ export const KEEP_ALIVE_CMD = ['sleep', '2147483647'];
 export function resolveSessionSpec(
   input: unknown,
   templates: Readonly<Record<string, Partial<ContainerSpec>>>,
+  variantImage?: string,
 ): { request: CreateSessionRequest; spec: ContainerSpec } {
-  const r = createSessionSchema.safeParse(input);
-  if (!r.success) throw invalidArgument(problemsFromZod(r.error), 'session request');
-  const request = r.data as CreateSessionRequest;
+  const request = parseSessionRequest(input);
   const templateName = request.template ?? 'default';
   const template = templates[templateName];
   if (!template) {
@@ -88,6 +101,7 @@ export function resolveSessionSpec(
     ...structuredClone(template),
     ...(request.spec as Partial<ContainerSpec> | undefined),
     ...(request.image !== undefined ? { image: request.image } : {}),
+    ...(request.variant !== undefined ? { image: variantImage ?? variantTag(request.variant) } : {}),
     ...(request.memory !== undefined ? { memory: request.memory } : {}),
     ...(request.cpus !== undefined ? { cpus: request.cpus } : {}),
   };

@@ -14,7 +14,8 @@ import type { AlertRules } from '../monitor/alert-rules.js';
 import type { EventBus } from '../monitor/event-bus.js';
 import type { OpMetricsRepository } from '../store/op-metrics-repository.js';
 import type { NewSession, SessionRepository } from '../store/session-repository.js';
-import { DEFAULT_BASE_DIR, resolveSessionSpec, type CreateSessionRequest } from './create-request.js';
+import { DEFAULT_BASE_DIR, parseSessionRequest, resolveSessionSpec, type CreateSessionRequest } from './create-request.js';
+import type { ImagesApi } from '../image/images-api.js';
 import { attachEngine, openEngineShell } from '../interactive/engine-shell.js';
 import type { AttachOptions, ShellOptions, ShellStream } from '../interactive/shell-stream.js';
 import type { Backend, Sandbox, SandboxFiles } from './sandbox.js';
@@ -35,6 +36,8 @@ export interface EngineSide {
   containers: ContainerManager;
   /** File operations on containers (the base dir is created on start). */
   files: ContainerFiles;
+  /** Builds a session's `variant` image when it is missing or stale. */
+  images?: Pick<ImagesApi, 'ensureBaseImage'>;
 }
 
 export interface SessionManagerDeps {
@@ -94,7 +97,10 @@ export class SessionManager implements SessionsApi {
     const t0 = performance.now();
     let fellBack = false;
     try {
-      const { request, spec } = resolveSessionSpec(input, this.d.templates);
+      const parsed = parseSessionRequest(input);
+      const variant = parsed.backend === 'local' ? undefined : parsed.variant;
+      const variantImage = variant && this.d.engine?.images ? (await this.d.engine.images.ensureBaseImage(variant)).image : undefined;
+      const { request, spec } = resolveSessionSpec(input, this.d.templates, variantImage);
       const { backend, fallback } = this.chooseBackend(request.backend);
       fellBack = fallback;
       if (backend === 'local') {
