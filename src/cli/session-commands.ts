@@ -25,6 +25,7 @@ export function registerSessionCommands(program: Command): void {
     .description('create and start a session; prints its id')
     .option('--name <name>', 'session name (unique)')
     .option('--image <image>', 'image (default: the template\'s)')
+    .option('--variant <variant>', "one of berth's base images instead of --image: ubuntu or alpine (built on first use)")
     .option('--template <name>', 'session template', undefined)
     .option('--memory <size>', 'memory limit, e.g. 512m')
     .option('--cpus <n>', 'CPU cores, e.g. 0.5')
@@ -34,7 +35,7 @@ export function registerSessionCommands(program: Command): void {
     .option('--idle-timeout <ms>', 'end the session after this many ms without exec')
     .option('--backend <backend>', "engine (a container) or local (a host directory, no isolation); default the daemon's")
     .option('-t, --tty', 'the main process is a shell on a TTY, for `berth attach`')
-    .action(async (o: { name?: string; image?: string; template?: string; memory?: string; cpus?: string; env?: string[]; label?: string[]; ttl?: string; idleTimeout?: string; backend?: string; tty?: boolean }) => {
+    .action(async (o: { name?: string; image?: string; variant?: string; template?: string; memory?: string; cpus?: string; env?: string[]; label?: string[]; ttl?: string; idleTimeout?: string; backend?: string; tty?: boolean }) => {
       const env = keyValues(o.env, '--env');
       const labels = keyValues(o.label, '--label');
       const cpus = positiveNumber(o.cpus, '--cpus');
@@ -44,6 +45,7 @@ export function registerSessionCommands(program: Command): void {
       const s = await c.sessions.create({
         ...(o.name ? { name: o.name } : {}),
         ...(o.image ? { image: o.image } : {}),
+        ...(o.variant ? { variant: o.variant as 'ubuntu' | 'alpine' } : {}),
         ...(o.template ? { template: o.template } : {}),
         ...(o.memory ? { memory: o.memory } : {}),
         ...(cpus !== undefined ? { cpus } : {}),

@@ -1,7 +1,7 @@
 import type { BuildFrame } from '../api/routes/images.js';
 import { BerthError, ERROR_CODES, type ErrorCode } from '../common/errors.js';
 import type { BuildImageResult } from '../image/image-builder.js';
-import type { BuildCallOptions, BuildRequest, EnsureBaseImageOptions, EnsureBaseImageResult, ImageInfo, ImagesApi } from '../image/images-api.js';
+import type { BuildCallOptions, BuildRequest, EnsureBaseImageOptions, EnsureBaseImageResult, ImageInfo, ImagesApi, PruneImagesOptions } from '../image/images-api.js';
 import type { ImageVariant } from '../image/variants.js';
 import { call, errorFrom, open, query, seg, type Endpoint } from './http.js';
 
@@ -26,7 +26,7 @@ export class ImagesClient implements ImagesApi {
     return call(this.ep, 'DELETE', `/v1/images/${seg(name)}?${query({ force: o.force ? 'true' : undefined })}`);
   }
 
-  prune(o: { all?: boolean } = {}): Promise<{ removed: string[] }> {
+  prune(o: PruneImagesOptions = {}): Promise<{ removed: string[] }> {
     return call(this.ep, 'POST', '/v1/images/prune', o);
   }
 

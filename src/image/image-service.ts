@@ -9,12 +9,14 @@ import { buildImage, type BuildImageResult } from './image-builder.js';
 import {
   buildRequestSchema,
   ensureRequestSchema,
+  pruneRequestSchema,
   type BuildCallOptions,
   type BuildRequest,
   type EnsureBaseImageOptions,
   type EnsureBaseImageResult,
   type ImageInfo,
   type ImagesApi,
+  type PruneImagesOptions,
 } from './images-api.js';
 import { contentHash, variantDockerfile, variantTag, type ImageVariant } from './variants.js';
 
@@ -127,9 +129,11 @@ export class ImageService implements ImagesApi {
     return this.d.engine.removeImage(name, { force: o.force ?? false });
   }
 
-  async prune(o: { all?: boolean } = {}): Promise<{ removed: string[] }> {
+  async prune(input: PruneImagesOptions = {}): Promise<{ removed: string[] }> {
+    const o = parse(pruneRequestSchema, input, 'prune options');
     const removed: string[] = [];
-    for (const img of await this.d.engine.listImages([LABELS.image])) {
+    const labels = [LABELS.image, ...Object.entries(o.labels ?? {}).map(([k, v]) => `${k}=${v}`)];
+    for (const img of await this.d.engine.listImages(labels)) {
       if (img.tags.length > 0 && !o.all) continue;
       for (const name of img.tags.length ? img.tags : [img.id]) {
         try {

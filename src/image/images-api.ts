@@ -67,6 +67,13 @@ export interface ImageInfo {
   labels: Record<string, string>;
 }
 
+export interface PruneImagesOptions {
+  /** Tagged images too, not only dangling ones; default false. */
+  all?: boolean;
+  /** Only images with all these labels. */
+  labels?: Record<string, string>;
+}
+
 export interface BuildCallOptions {
   /** Told of every step and output line. */
   onEvent?: (e: BuildEvent) => void;
@@ -81,8 +88,8 @@ export interface ImagesApi {
   list(): Promise<ImageInfo[]>;
   /** Removes one of berth's images by name or id; `PolicyDenied` for an image berth did not build. */
   remove(name: string, o?: { force?: boolean }): Promise<{ removed: boolean }>;
-  /** Removes berth's dangling images (with `all`, every one no container uses). */
-  prune(o?: { all?: boolean }): Promise<{ removed: string[] }>;
+  /** Removes berth's dangling images (with `all`, every one no container uses); `labels` narrows to images carrying them all. */
+  prune(o?: PruneImagesOptions): Promise<{ removed: string[] }>;
 }
 
 const absolute = z.string().regex(/^\/[^\0]*$/, 'must be an absolute path');
@@ -104,6 +111,8 @@ export const buildRequestSchema = z
   })
   .refine((r) => !(r.variant && r.context), { message: 'give variant or context, not both', path: ['context'] })
   .refine((r) => !r.context || r.tag, { message: 'is required with context', path: ['tag'] });
+
+export const pruneRequestSchema = z.strictObject({ all: z.boolean().optional(), labels: z.record(labelKey, z.string()).optional() });
 
 export const ensureRequestSchema = z.strictObject({
   variant: z.enum(IMAGE_VARIANTS),

@@ -108,6 +108,8 @@ export function resolveSessionSpec(
   merged.env = { ...template.env, ...(request.spec?.env as Record<string, string> | undefined), ...request.env };
   merged.labels = { ...template.labels, ...(request.spec?.labels as Record<string, string> | undefined), ...request.labels };
   merged.cmd ??= KEEP_ALIVE_CMD;
+  // A variant image brings tini as its entrypoint: no second init in front of it unless asked.
+  if (request.variant !== undefined && request.spec?.init === undefined) merged.init = false;
   delete merged.name;
   if (!merged.image) throw invalidArgument([{ path: 'image', message: `is required (the template "${templateName}" has none)` }], 'session request');
   return { request, spec: ContainerSpecBuilder.from(merged).build() };

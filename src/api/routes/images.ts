@@ -3,14 +3,13 @@ import { z } from 'zod';
 import type { Berth } from '../../berth.js';
 import { BerthError } from '../../common/errors.js';
 import type { BuildEvent } from '../../image/build-progress.js';
-import { buildRequestSchema, ensureRequestSchema } from '../../image/images-api.js';
+import { buildRequestSchema, ensureRequestSchema, pruneRequestSchema } from '../../image/images-api.js';
 import { parse } from '../parse.js';
 
 /** A line of a build's NDJSON response: progress events, then one `result` or `error`. */
 export type BuildFrame = { event: BuildEvent } | { result: unknown } | { error: { code: string; message: string; details?: unknown } };
 
 const removeQuery = z.strictObject({ force: z.enum(['true', 'false', '1', '0']).optional() });
-const pruneBody = z.strictObject({ all: z.boolean().optional() }).optional();
 
 /** Streams a build's progress as NDJSON; the status is 200 once streaming starts, so failures come as an `error` frame. */
 async function streamBuild(reply: FastifyReply, run: (onEvent: (e: BuildEvent) => void) => Promise<unknown>): Promise<void> {
@@ -50,7 +49,6 @@ export function imageRoutes(app: FastifyInstance, berth: Berth): void {
   });
 
   app.post('/v1/images/prune', async (req) => {
-    const body = parse(pruneBody, req.body ?? undefined, 'prune request');
-    return berth.images.prune(body ?? {});
+    return berth.images.prune(parse(pruneRequestSchema, req.body ?? {}, 'prune request'));
   });
 }
