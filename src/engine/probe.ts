@@ -17,7 +17,7 @@ interface VersionBody {
   Components?: Array<{ Name?: string; Version?: string }>;
 }
 
-/** Pings one candidate (default timeout 2000 ms) and reads its version and cgroup version. */
+/** Pings one candidate (default timeout 2000 ms) and reads its version and cgroup version (at least 15 s for those). */
 export async function probeCandidate(candidate: EngineCandidate, timeoutMs = 2000): Promise<ProbeResult> {
   const { endpoint } = candidate;
   if (endpoint.startsWith('/')) {
@@ -30,9 +30,11 @@ export async function probeCandidate(candidate: EngineCandidate, timeoutMs = 200
   }
   const docker = dockerodeFor(endpoint);
   try {
-    const signal = AbortSignal.timeout(timeoutMs);
     const calls = signalled(docker);
-    await calls.ping({ abortSignal: signal });
+    await calls.ping({ abortSignal: AbortSignal.timeout(timeoutMs) });
+    // It answered. Podman 4's /version and /info each sample CPU use for about a second
+    // (2-4 s on a loaded machine), so they get more time than the ping.
+    const signal = AbortSignal.timeout(Math.max(timeoutMs, 15_000));
     const version = (await calls.version({ abortSignal: signal })) as VersionBody;
     const info = (await calls.info({ abortSignal: signal })) as { CgroupVersion?: string };
     const kind = kindFromVersion(version);

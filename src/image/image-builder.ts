@@ -45,7 +45,8 @@ export interface BuildRunOptions {
 
 /** The engine CLI's argv and environment for a build; one place for both engines. */
 export function buildCommand(engine: EngineInfo, req: BuildImageRequest, iidFile: string): { file: string; args: string[]; env: NodeJS.ProcessEnv } {
-  const args = ['build', '-f', req.dockerfile ?? join(req.context, 'Dockerfile'), '--iidfile', iidFile];
+  // --force-rm: a failed step's container is removed too (Docker's legacy builder keeps it otherwise).
+  const args = ['build', '-f', req.dockerfile ?? join(req.context, 'Dockerfile'), '--iidfile', iidFile, '--force-rm'];
   for (const t of req.tags) args.push('-t', t);
   for (const [k, v] of Object.entries(req.buildArgs ?? {})) args.push('--build-arg', `${k}=${v}`);
   for (const [k, v] of Object.entries(req.labels ?? {})) args.push('--label', `${k}=${v}`);

@@ -1,7 +1,7 @@
 import { Berth } from '../../src/index.js';
 import { TEST_LABEL } from './names.js';
 
-/** Removes every container carrying this run's test label on one engine; returns how many. */
+/** Removes every container (then image) carrying this run's test label on one engine; returns how many. */
 export async function removeRunObjects(engine: 'docker' | 'podman'): Promise<number> {
   const run = process.env.BERTH_TEST_RUN;
   if (!run) return 0;
@@ -13,6 +13,8 @@ export async function removeRunObjects(engine: 'docker' | 'podman'): Promise<num
   }
   const rows = await berth.engineClient.listContainers([`${TEST_LABEL}=${run}`], true);
   await Promise.all(rows.map((r) => berth.engineClient.removeContainer(r.Id, { force: true, volumes: true })));
+  const images = await berth.engineClient.listImages([`${TEST_LABEL}=${run}`]);
+  for (const img of images) await berth.engineClient.removeImage(img.id, { force: true }).catch(() => undefined);
   await berth.close();
-  return rows.length;
+  return rows.length + images.length;
 }
