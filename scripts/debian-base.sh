@@ -23,11 +23,13 @@ die() { printf 'debian-base: error: %s\n' "$*" >&2; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (debootstrap needs it). Run: sudo $0"
 
-has_image() { # cli
+has_image() { # cli: the image is there with its label
+  local label
   case $1 in
-    docker) DOCKER_HOST="unix://$DOCKER_SOCKET" docker image inspect "$IMAGE" >/dev/null 2>&1 ;;
-    podman) podman image inspect "$IMAGE" >/dev/null 2>&1 ;;
+    docker) label=$(DOCKER_HOST="unix://$DOCKER_SOCKET" docker image inspect --format '{{ index .Config.Labels "berth.base" }}' "$IMAGE" 2>/dev/null || true) ;;
+    podman) label=$(podman image inspect --format '{{ index .Config.Labels "berth.base" }}' "$IMAGE" 2>/dev/null || true) ;;
   esac
+  [ "$label" = debian-bookworm ]
 }
 
 missing=()
@@ -54,7 +56,8 @@ if [ ! -s "$TARBALL" ]; then
   trap - EXIT
 fi
 
-changes=(-c 'LABEL berth.managed=true berth.base=debian-bookworm' -c 'CMD ["/bin/bash"]')
+# One LABEL per change: podman import misreads several pairs in one.
+changes=(-c 'LABEL berth.managed=true' -c 'LABEL berth.base=debian-bookworm' -c 'CMD ["/bin/bash"]')
 for e in "${missing[@]}"; do
   say "$e: importing $IMAGE"
   case $e in

@@ -360,10 +360,21 @@ export class Engine {
     return String((r as { Id?: string; id?: string }).Id ?? (r as { id?: string }).id ?? '');
   }
 
-  /** Images carrying all the given labels (`key=value` or `key`), dangling ones included. */
+  /**
+   * Images carrying all the given labels (`key=value` or `key`), dangling ones included.
+   * Podman's compat API returns nothing for a key-only filter next to a `key=value` one,
+   * so the engine gets the `key=value` filters (or the one key) and the rest is checked here.
+   */
   async listImages(labels: string[]): Promise<ImageSummary[]> {
-    const rows = await this.call('list images', () => this.docker.listImages({ all: false, filters: JSON.stringify({ label: labels }) }));
-    return rows.map((r) => ({
+    const valued = labels.filter((l) => l.includes('='));
+    const sent = valued.length ? valued : labels.slice(0, 1);
+    const has = (r: { Labels?: Record<string, string> | null }, l: string) => {
+      const i = l.indexOf('=');
+      const v = r.Labels?.[i < 0 ? l : l.slice(0, i)];
+      return v !== undefined && (i < 0 || v === l.slice(i + 1));
+    };
+    const rows = await this.call('list images', () => this.docker.listImages({ all: false, filters: JSON.stringify({ label: sent }) }));
+    return rows.filter((r) => labels.every((l) => has(r, l))).map((r) => ({
       id: r.Id,
       tags: tagsOf(r.RepoTags),
       labels: r.Labels ?? {},
