@@ -3,6 +3,7 @@ import { createSessionSchema } from '../session/create-request.js';
 import { containerSpecSchema } from '../spec/validate.js';
 import { writeFilesBodySchema } from './routes/files.js';
 import { execBodySchema } from './routes/sessions.js';
+import { buildRequestSchema, ensureRequestSchema, pruneRequestSchema } from '../image/images-api.js';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' });
 const errorRef = { $ref: '#/components/schemas/Error' };
@@ -35,6 +36,17 @@ function filePaths(): Record<string, unknown> {
     '/v1/sessions/{id}/fork': { post: { summary: 'fork: a new session from a snapshot ({ name? })', parameters: idParam, responses: { '201': { description: 'Session' }, ...errors } } },
     '/v1/sessions/{id}/defaults': { post: { summary: 'exec defaults ({ workdir?, env? })', parameters: idParam, responses: ok('Session') } },
     '/v1/files/metrics': { get: { summary: 'count, success, failure, fallback, avgMs per operation kind', responses: { '200': { description: 'OpMetrics[]' } } } },
+  };
+}
+
+function imagePaths(): Record<string, unknown> {
+  const ndjson = { '200': { description: 'NDJSON: { event: BuildEvent } lines, then { result } or { error: { code, message, details: { step, lastLines } } }' }, ...errors };
+  return {
+    '/v1/images': { get: { summary: "berth's images (label berth.image)", responses: { '200': { description: 'ImageInfo[]' } } } },
+    '/v1/images/build': { post: { summary: 'build a variant or a custom Dockerfile through the engine CLI, streaming progress', requestBody: { content: { 'application/json': { schema: json(buildRequestSchema) } } }, responses: ndjson } },
+    '/v1/images/ensure': { post: { summary: "a variant's image, built when missing or when its Dockerfile's hash changed", requestBody: { content: { 'application/json': { schema: json(ensureRequestSchema) } } }, responses: ndjson } },
+    '/v1/images/{name}': { delete: { summary: "remove one of berth's images (query: force)", parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }], responses: ok('{ removed }') } },
+    '/v1/images/prune': { post: { summary: "remove berth's dangling images ({ all?, labels? })", requestBody: { content: { 'application/json': { schema: json(pruneRequestSchema) } } }, responses: ok('{ removed: string[] }') } },
   };
 }
 
@@ -120,6 +132,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         },
       },
       ...filePaths(),
+      ...imagePaths(),
     },
     components: {
       schemas: {
