@@ -51,7 +51,7 @@ export class ImageService implements ImagesApi {
         ...(req.noCache ? { noCache: true } : {}),
         ...(o.onEvent ? { onEvent: o.onEvent } : {}),
       });
-      return { image: r.image, imageId: r.imageId, tags: [r.image], steps: 0, durationMs: r.durationMs };
+      return { image: r.image, imageId: r.imageId, tags: [r.image], steps: r.steps, durationMs: r.durationMs };
     }
     return buildImage(
       this.d.engine.info,
@@ -95,7 +95,7 @@ export class ImageService implements ImagesApi {
     if (!o.force) {
       const have = await this.d.engine.inspectImage(tag);
       if (have && have.labels[LABELS.imageHash] === hash) {
-        return { image: tag, imageId: have.id, hash, built: false, durationMs: Math.round(performance.now() - t0) };
+        return { image: tag, imageId: have.id, hash, built: false, steps: 0, durationMs: Math.round(performance.now() - t0) };
       }
     }
     this.d.log.info({ variant, tag, hash, base }, 'building base image');
@@ -112,7 +112,7 @@ export class ImageService implements ImagesApi {
       onEvent ? { onEvent } : {},
       this.d.log,
     );
-    return { image: tag, imageId: r.imageId, hash, built: true, durationMs: r.durationMs };
+    return { image: tag, imageId: r.imageId, hash, built: true, steps: r.steps, durationMs: r.durationMs };
   }
 
   async list(): Promise<ImageInfo[]> {

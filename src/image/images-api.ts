@@ -47,6 +47,8 @@ export interface EnsureBaseImageResult {
   hash: string;
   /** False when the image was already there with this hash (nothing was run). */
   built: boolean;
+  /** Steps the builder announced (0 when nothing was built). */
+  steps: number;
   /** Wall time, ms (of the build when one ran). */
   durationMs: number;
 }

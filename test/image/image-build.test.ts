@@ -92,6 +92,12 @@ describe(`image builds through the ${engineUnderTest()} CLI (busybox fixture)`, 
     expect(await runIn(name, ['cat', '/changed'])).toBe('changed\n');
 
     expect((await t.berth.engineClient.inspectImage(first.imageId))?.tags ?? []).not.toContain(name);
+
+    // build() of a variant always runs the builder (on the layer cache) and keeps the hash label.
+    const forced = await t.berth.images.build({ variant: 'alpine', dockerfile, tag: name, baseImage: FIXTURE_IMAGE, labels });
+    expect(forced.image).toBe(name);
+    expect(forced.steps).toBeGreaterThan(0);
+    expect((await t.berth.engineClient.inspectImage(name))?.labels['berth.image.hash']).toBe(third.hash);
   });
 
   it('a failing step gives the step and the last lines of output', async () => {
