@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -48,7 +48,7 @@ describe(`image builds through the ${engineUnderTest()} CLI (busybox fixture)`, 
     const events: BuildEvent[] = [];
     const name = tag('multi');
     const r = await t.berth.images.build(
-      { context: MULTISTAGE, tag: name, target: 'final', buildArgs: { GREETING: 'bonjour' }, baseImage: FIXTURE_IMAGE, labels },
+      { context: MULTISTAGE, tag: name, target: 'final', buildArgs: { GREETING: 'bonjour', RUN_LABEL: runId() }, baseImage: FIXTURE_IMAGE, labels },
       { onEvent: (e) => events.push(e) },
     );
     expect(r.image).toBe(name);
@@ -73,7 +73,7 @@ describe(`image builds through the ${engineUnderTest()} CLI (busybox fixture)`, 
   it('ensureBaseImage builds once, is a no-op the second time, and rebuilds when the Dockerfile changes', async () => {
     const dir = tempDir();
     const dockerfile = join(dir, 'Dockerfile');
-    cpSync(join(MULTISTAGE, 'Dockerfile'), dockerfile);
+    writeFileSync(dockerfile, readFileSync(join(MULTISTAGE, 'Dockerfile'), 'utf8').replace('ARG RUN_LABEL=none', `ARG RUN_LABEL=${runId()}`));
     const name = tag('ensure');
     const o = { dockerfile, tag: name, baseImage: FIXTURE_IMAGE, labels };
     const first = await t.berth.images.ensureBaseImage('alpine', o);
@@ -102,12 +102,13 @@ describe(`image builds through the ${engineUnderTest()} CLI (busybox fixture)`, 
 
   it('a failing step gives the step and the last lines of output', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'Dockerfile'), `FROM ${FIXTURE_IMAGE}\nRUN echo first-ok\nRUN echo about-to-fail && exit 3\nRUN echo never\n`);
+    // The label makes the step images that stay as cache (first-ok) this run's, for its cleanup.
+    writeFileSync(join(dir, 'Dockerfile'), `FROM ${FIXTURE_IMAGE}\nLABEL ${TEST_LABEL}=${runId()} berth.image=custom\nRUN echo first-ok\nRUN echo about-to-fail && exit 3\nRUN echo never\n`);
     const err = await t.berth.images.build({ context: dir, tag: tag('broken'), labels }).catch((e: unknown) => e);
     expect(BerthError.is(err, 'InvalidArgument')).toBe(true);
     const d = (err as BerthError).details as { step: { index: number; total: number; instruction: string }; lastLines: string[] };
-    expect(d.step.index).toBe(3);
-    expect(d.step.total).toBeGreaterThanOrEqual(4); // Docker's legacy builder counts the --label steps it appends
+    expect(d.step.index).toBe(4);
+    expect(d.step.total).toBeGreaterThanOrEqual(5); // Docker's legacy builder counts the --label steps it appends
     expect(d.step.instruction).toContain('exit 3');
     expect(d.lastLines.join('\n')).toContain('about-to-fail');
     expect(d.lastLines.some((l) => l.trim() === 'never')).toBe(false);

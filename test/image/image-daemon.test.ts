@@ -44,7 +44,7 @@ describe(`images through the daemon: HTTP and CLI (${engineUnderTest()})`, () =>
     const events: BuildEvent[] = [];
     const name = tag('http');
     const r = await client.images.build(
-      { context: MULTISTAGE, tag: name, target: 'build', baseImage: FIXTURE_IMAGE, buildArgs: { GREETING: 'hi' }, labels },
+      { context: MULTISTAGE, tag: name, target: 'build', baseImage: FIXTURE_IMAGE, buildArgs: { GREETING: 'hi', RUN_LABEL: runId() }, labels },
       { onEvent: (e) => events.push(e) },
     );
     expect(r.image).toBe(name);
@@ -73,7 +73,7 @@ describe(`images through the daemon: HTTP and CLI (${engineUnderTest()})`, () =>
 
   it('berth image build shows steps (plain lines off a TTY), ls and rm work from the CLI', async () => {
     const name = tag('cli');
-    const b = await runCli(dirs.socket, ['image', 'build', '--context', MULTISTAGE, '-t', name, '--target', 'final', '--build-arg', `BASE_IMAGE=${FIXTURE_IMAGE}`, '--label', `${TEST_LABEL}=${runId()}`]);
+    const b = await runCli(dirs.socket, ['image', 'build', '--context', MULTISTAGE, '-t', name, '--target', 'final', '--build-arg', `BASE_IMAGE=${FIXTURE_IMAGE}`, '--build-arg', `RUN_LABEL=${runId()}`, '--label', `${TEST_LABEL}=${runId()}`]);
     expect(b.code, b.stderr).toBe(0);
     expect(b.stdout).toMatch(new RegExp(`^${name} [0-9a-f]{12} \\(`));
     expect(b.stderr).toMatch(/^\[(\S+ )?\d+\/\d+\] RUN echo final/m);
