@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 // which removes anything a failed test left behind with this run's label.
 process.env.BERTH_TEST_RUN ??= randomBytes(4).toString('hex');
 
-const integration = (engine: 'docker' | 'podman', group: 'integration' | 'engine-restart' = 'integration') => ({
+const integration = (engine: 'docker' | 'podman', group: 'integration' | 'engine-restart' | 'image' = 'integration') => ({
   extends: true as const,
   test: {
     name: `${group}-${engine}`,
@@ -14,8 +14,9 @@ const integration = (engine: 'docker' | 'podman', group: 'integration' | 'engine
     sequence: { groupOrder: group === 'engine-restart' ? (engine === 'docker' ? 1 : 2) : 0 },
     env: { BERTH_TEST_ENGINE: engine },
     globalSetup: ['test/support/global-setup.ts'],
-    testTimeout: 120_000,
-    hookTimeout: 60_000,
+    // The image group builds the Ubuntu Dockerfile with apt (minutes on a cold cache).
+    testTimeout: group === 'image' ? 900_000 : 120_000,
+    hookTimeout: group === 'image' ? 300_000 : 60_000,
   },
 });
 
@@ -28,6 +29,8 @@ export default defineConfig({
       { extends: true, test: { name: 'local', include: ['test/local/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 30_000 } },
       integration('docker'),
       integration('podman'),
+      integration('docker', 'image'),
+      integration('podman', 'image'),
       integration('docker', 'engine-restart'),
       integration('podman', 'engine-restart'),
     ],

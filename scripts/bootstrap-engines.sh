@@ -130,4 +130,6 @@ for e in $ENGINES; do
     *) die "unknown engine '$e' in BERTH_ENGINES (use docker, podman)" ;;
   esac
 done
+# A local Debian base for building container/Dockerfile without a registry (skipped when present).
+BERTH_ENGINES="$ENGINES" bash "$HERE/debian-base.sh"
 say "engines ready: $ENGINES"

@@ -7,5 +7,5 @@ bash scripts/bootstrap-engines.sh
 bash scripts/deps.sh
 echo "test: typecheck"
 npx --no-install tsc -p test/tsconfig.json
-echo "test: vitest (unit, integration-docker, integration-podman)"
+echo "test: vitest (unit, local, integration-*, image-* (base image builds), engine-restart-*)"
 exec npx --no-install vitest run "$@"

@@ -5,6 +5,8 @@ import { silentLogger, type Logger } from './common/logger.js';
 import { Engine, type EngineCallObserver } from './engine/engine.js';
 import type { EngineInfo, EngineKind } from './engine/types.js';
 import { ContainerManager } from './lifecycle/container-manager.js';
+import { ImageService } from './image/image-service.js';
+import type { ImageVariant } from './image/variants.js';
 import { ContainerFiles } from './files/container-files.js';
 import { SessionFiles } from './files/session-files.js';
 import { LocalBackend } from './local/local-backend.js';
@@ -75,6 +77,17 @@ export interface BerthConnectOptions {
   mountPolicy?: MountPolicy;
   /** Volume cleanup rules over `DEFAULT_CLEANUP_POLICY` (remove on session end; unused for 7 days). */
   volumePolicy?: Partial<CleanupPolicy>;
+  /**
+   * `BASE_IMAGE` of each base image variant when a build names none; default
+   * `BERTH_BASE_IMAGE_UBUNTU` / `BERTH_BASE_IMAGE_ALPINE`, else the Dockerfile's own.
+   */
+  baseImages?: Partial<Record<ImageVariant, string>>;
+}
+
+function baseImagesFromEnv(): Partial<Record<ImageVariant, string>> {
+  const ubuntu = process.env.BERTH_BASE_IMAGE_UBUNTU;
+  const alpine = process.env.BERTH_BASE_IMAGE_ALPINE;
+  return { ...(ubuntu ? { ubuntu } : {}), ...(alpine ? { alpine } : {}) };
 }
 
 /** berth in-process: an engine connection (unless local only), the store, and the managers on top of them. */
@@ -102,7 +115,7 @@ export class Berth {
   /** The audit log (the daemon appends every state-changing request). */
   readonly audit: AuditRepository;
   private readonly db: Database;
-  private readonly engineSide: EngineSide | undefined;
+  private readonly engineSide: (EngineSide & { images: ImageService }) | undefined;
 
   private constructor(parts: {
     engine: Engine | undefined;
@@ -117,6 +130,7 @@ export class Berth {
     policy: SpecPolicy;
     execTimeoutMs?: number;
     volumePolicy?: Partial<CleanupPolicy>;
+    baseImages?: Partial<Record<ImageVariant, string>>;
     log: Logger;
   }) {
     this.engine = parts.engine?.info;
@@ -145,6 +159,7 @@ export class Berth {
         log,
       }),
       networks: new NetworkManager({ engine: parts.engine, instance: parts.instance, log, sessionLive }),
+      images: new ImageService({ engine: parts.engine, log, ...(parts.baseImages ? { baseImages: parts.baseImages } : {}) }),
     };
     this.sessions = new SessionManager({
       ...(this.engineSide ? { engine: this.engineSide } : {}),
@@ -179,6 +194,11 @@ export class Berth {
     return this.requireEngine().networks;
   }
 
+  /** berth's images: build (through the engine's CLI), ensure a base variant, list, remove, prune. */
+  get images(): ImageService {
+    return this.requireEngine().images;
+  }
+
   /** The engine boundary, for managers built on top of this client. `EngineUnavailable` when berth runs without one. */
   get engineClient(): Engine {
     return this.requireEngine().engine;
@@ -189,7 +209,7 @@ export class Berth {
     return this.engineSide !== undefined;
   }
 
-  private requireEngine(): EngineSide {
+  private requireEngine(): EngineSide & { images: ImageService } {
     if (!this.engineSide) throw new BerthError('EngineUnavailable', 'berth runs without a container engine (local backend); start Docker or Podman and reconnect');
     return this.engineSide;
   }
@@ -249,6 +269,7 @@ export class Berth {
       ...(options.localRoot ? { localRoot: options.localRoot } : {}),
       ...(options.execTimeoutMs ? { execTimeoutMs: options.execTimeoutMs } : {}),
       ...(options.volumePolicy ? { volumePolicy: options.volumePolicy } : {}),
+      baseImages: options.baseImages ?? baseImagesFromEnv(),
       log,
     });
   }

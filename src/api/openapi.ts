@@ -5,6 +5,7 @@ import { writeFilesBodySchema } from './routes/files.js';
 import { execBodySchema } from './routes/sessions.js';
 import { createVolumeSchema, gcOptionsSchema } from '../volume/volumes-api.js';
 import { connectNetworkSchema, createNetworkSchema, disconnectNetworkSchema } from '../network/network-manager.js';
+import { buildRequestSchema, ensureRequestSchema, pruneRequestSchema } from '../image/images-api.js';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' });
 const errorRef = { $ref: '#/components/schemas/Error' };
@@ -79,6 +80,17 @@ function networkPaths(): Record<string, unknown> {
     },
     '/v1/networks/{id}/connect': { post: { summary: 'connect a berth container', parameters: net, requestBody: body(connectNetworkSchema), responses: ok('{ changed }') } },
     '/v1/networks/{id}/disconnect': { post: { summary: 'disconnect a container', parameters: net, requestBody: body(disconnectNetworkSchema), responses: ok('{ changed }') } },
+  };
+}
+
+function imagePaths(): Record<string, unknown> {
+  const ndjson = { '200': { description: 'NDJSON: { event: BuildEvent } lines, then { result } or { error: { code, message, details: { step, lastLines } } }' }, ...errors };
+  return {
+    '/v1/images': { get: { summary: "berth's images (label berth.image)", responses: { '200': { description: 'ImageInfo[]' } } } },
+    '/v1/images/build': { post: { summary: 'build a variant or a custom Dockerfile through the engine CLI, streaming progress', requestBody: { content: { 'application/json': { schema: json(buildRequestSchema) } } }, responses: ndjson } },
+    '/v1/images/ensure': { post: { summary: "a variant's image, built when missing or when its Dockerfile's hash changed", requestBody: { content: { 'application/json': { schema: json(ensureRequestSchema) } } }, responses: ndjson } },
+    '/v1/images/{name}': { delete: { summary: "remove one of berth's images (query: force)", parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }], responses: ok('{ removed }') } },
+    '/v1/images/prune': { post: { summary: "remove berth's dangling images ({ all?, labels? })", requestBody: { content: { 'application/json': { schema: json(pruneRequestSchema) } } }, responses: ok('{ removed: string[] }') } },
   };
 }
 
@@ -177,6 +189,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         },
       },
       ...volumePaths(),
+      ...imagePaths(),
     },
     components: {
       schemas: {

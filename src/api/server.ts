@@ -10,6 +10,7 @@ import { registerAuditHook } from './audit-hook.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { securityRoutes } from './routes/security.js';
 import { fileRoutes } from './routes/files.js';
+import { imageRoutes } from './routes/images.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { monitorRoutes } from './routes/monitor.js';
 import { networkRoutes } from './routes/networks.js';
@@ -69,6 +70,7 @@ export function createApiServer(o: ApiServerOptions): FastifyInstance {
   systemRoutes(app, { version: o.version, info: o.info });
   sessionRoutes(app, o.berth);
   fileRoutes(app, o.berth);
+  imageRoutes(app, o.berth);
   monitorRoutes(app, o.berth, o.metrics, o.health);
   networkRoutes(app, o.berth);
   securityRoutes(app, o.berth);

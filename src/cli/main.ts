@@ -10,6 +10,7 @@ import { registerMonitorCommands } from './monitor-commands.js';
 import { registerNetworkCommands } from './network-commands.js';
 import { registerSecurityCommands } from './security-commands.js';
 import { registerVolumeCommands } from './volume-commands.js';
+import { registerImageCommands } from './image-commands.js';
 
 
 const program = new Command()
@@ -91,6 +92,7 @@ registerMonitorCommands(program);
 registerNetworkCommands(program);
 registerSecurityCommands(program);
 registerVolumeCommands(program);
+registerImageCommands(program);
 
 /** Runs the CLI (bin/berth.cjs calls this); exits the process when the command is done. */
 export async function main(argv: string[]): Promise<void> {

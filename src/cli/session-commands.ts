@@ -27,6 +27,7 @@ export function registerSessionCommands(program: Command): void {
     .description('create and start a session; prints its id')
     .option('--name <name>', 'session name (unique)')
     .option('--image <image>', 'image (default: the template\'s)')
+    .option('--variant <variant>', "one of berth's base images instead of --image: ubuntu or alpine (built on first use)")
     .option('--template <name>', 'session template', undefined)
     .option('--memory <size>', 'memory limit, e.g. 512m')
     .option('--cpus <n>', 'CPU cores, e.g. 0.5')
@@ -41,7 +42,7 @@ export function registerSessionCommands(program: Command): void {
     .option('--join <session>', "with --network isolated: join this session's isolated network")
     .option('--dns <ip>', 'extra DNS server (repeatable)', collect)
     .option('--alias <name>', 'with --network isolated: a name it answers to (repeatable; default the session name)', collect)
-    .action(async (o: { name?: string; image?: string; template?: string; memory?: string; cpus?: string; env?: string[]; label?: string[]; ttl?: string; idleTimeout?: string; backend?: string; tty?: boolean; security?: string; network?: string; join?: string; dns?: string[]; alias?: string[] }) => {
+    .action(async (o: { name?: string; image?: string; variant?: string; template?: string; memory?: string; cpus?: string; env?: string[]; label?: string[]; ttl?: string; idleTimeout?: string; backend?: string; tty?: boolean; security?: string; network?: string; join?: string; dns?: string[]; alias?: string[] }) => {
       const env = keyValues(o.env, '--env');
       const labels = keyValues(o.label, '--label');
       const cpus = positiveNumber(o.cpus, '--cpus');
@@ -51,6 +52,7 @@ export function registerSessionCommands(program: Command): void {
       const s = await c.sessions.create({
         ...(o.name ? { name: o.name } : {}),
         ...(o.image ? { image: o.image } : {}),
+        ...(o.variant ? { variant: o.variant as 'ubuntu' | 'alpine' } : {}),
         ...(o.template ? { template: o.template } : {}),
         ...(o.memory ? { memory: o.memory } : {}),
         ...(cpus !== undefined ? { cpus } : {}),

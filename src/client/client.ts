@@ -27,6 +27,7 @@ import { SecurityClient } from './security-client.js';
 import type { SecurityApi } from '../security/security-api.js';
 import { VolumesClient } from './volumes-client.js';
 import type { VolumesApi } from '../volume/volumes-api.js';
+import { ImagesClient } from './images-client.js';
 import { call, errorFrom, open, type Endpoint, seg } from './http.js';
 
 export interface BerthClientOptions {
@@ -176,6 +177,8 @@ export class BerthClient {
   readonly security: SecurityApi;
   /** The same interface as `Berth.volumes`: volumes and gc. */
   readonly volumes: VolumesApi;
+  /** berth's images: build with progress, ensure, list, remove, prune. */
+  readonly images: ImagesClient;
   readonly endpoint: Endpoint;
 
   private constructor(ep: Endpoint) {
@@ -186,6 +189,7 @@ export class BerthClient {
     this.networks = new NetworksClient(ep);
     this.security = new SecurityClient(ep);
     this.volumes = new VolumesClient(ep);
+    this.images = new ImagesClient(ep);
   }
 
   /** Makes a client; nothing is sent until the first call. */

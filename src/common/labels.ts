@@ -10,6 +10,10 @@ export const LABELS = {
   volumeKind: 'berth.volume.kind',
   /** On a fork snapshot image: the session it was taken from. */
   snapshotOf: 'berth.snapshot-of',
+  /** On an image berth built: its variant (`ubuntu`, `alpine`) or `custom`. `berth image ls/prune` see only these. */
+  image: 'berth.image',
+  /** On a variant image: the content hash of its Dockerfile and build inputs (rebuilt when it changes). */
+  imageHash: 'berth.image.hash',
 } as const;
 
 /** The default instance id when none is configured. */

@@ -6,6 +6,7 @@ import { request as httpsRequest } from 'node:https';
 import { BerthError } from '../common/errors.js';
 import { silentLogger, type Logger } from '../common/logger.js';
 import { signalled } from './connect.js';
+import { canonicalImageName } from './quirks.js';
 import { detectEngine, type DetectOptions, type DetectResult } from './detect.js';
 import { engineStatus, translateEngineError } from './errors.js';
 import { EngineNetworks } from './networks.js';
@@ -58,6 +59,22 @@ export interface EventsRequest {
   labels?: string[];
   /** Unix seconds. */
   since?: number;
+}
+
+/** An image as berth sees it on either engine (Podman's `localhost/` prefix removed from tags). */
+export interface ImageSummary {
+  id: string;
+  /** `name:tag`, canonical (no `localhost/`); empty for a dangling image. */
+  tags: string[];
+  labels: Record<string, string>;
+  /** Bytes. */
+  size: number;
+  /** ISO 8601. */
+  created: string;
+}
+
+function tagsOf(raw: readonly string[] | null | undefined): string[] {
+  return (raw ?? []).filter((t) => t && !t.startsWith('<none>')).map(canonicalImageName);
 }
 
 /** Told of every engine call: its operation (the first two words of what it does), outcome and duration. */
@@ -360,10 +377,47 @@ export class Engine {
     return String((r as { Id?: string; id?: string }).Id ?? (r as { id?: string }).id ?? '');
   }
 
-  /** Removes an image; `removed: false` when it did not exist. `Conflict` while a container uses it. */
-  async removeImage(name: string): Promise<{ removed: boolean }> {
+  /**
+   * Images carrying all the given labels (`key=value` or `key`), dangling ones included.
+   * Podman's compat API returns nothing for a key-only filter next to a `key=value` one,
+   * so the engine gets the `key=value` filters (or the one key) and the rest is checked here.
+   */
+  async listImages(labels: string[]): Promise<ImageSummary[]> {
+    const valued = labels.filter((l) => l.includes('='));
+    const sent = valued.length ? valued : labels.slice(0, 1);
+    const has = (r: { Labels?: Record<string, string> | null }, l: string) => {
+      const i = l.indexOf('=');
+      const v = r.Labels?.[i < 0 ? l : l.slice(0, i)];
+      return v !== undefined && (i < 0 || v === l.slice(i + 1));
+    };
+    const rows = await this.call('list images', () => this.docker.listImages({ all: false, filters: JSON.stringify({ label: sent }) }));
+    return rows.filter((r) => labels.every((l) => has(r, l))).map((r) => ({
+      id: r.Id,
+      tags: tagsOf(r.RepoTags),
+      labels: r.Labels ?? {},
+      size: r.Size,
+      created: new Date(r.Created * 1000).toISOString(),
+    }));
+  }
+
+  /** One image by name or id; undefined when the engine has no such image. */
+  async inspectImage(name: string): Promise<ImageSummary | undefined> {
     try {
-      await this.docker.getImage(name).remove({});
+      const r = await this.docker.getImage(name).inspect();
+      return { id: r.Id, tags: tagsOf(r.RepoTags), labels: r.Config?.Labels ?? {}, size: r.Size, created: r.Created };
+    } catch (err) {
+      if (engineStatus(err) === 404) return undefined;
+      throw translateEngineError(err, `inspect image ${name}`);
+    }
+  }
+
+  /**
+   * Removes an image (by name: that tag; by id: the image); `removed: false` when it did
+   * not exist. `Conflict` while a container uses it, unless `force`.
+   */
+  async removeImage(name: string, o: { force?: boolean } = {}): Promise<{ removed: boolean }> {
+    try {
+      await this.docker.getImage(name).remove({ ...(o.force ? { force: true } : {}) });
       return { removed: true };
     } catch (err) {
       if (engineStatus(err) === 404) return { removed: false };

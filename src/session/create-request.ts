@@ -9,6 +9,7 @@ import { problemsFromZod } from '../spec/validate.js';
 import { networkPolicySchema, normalisePolicy, type NetworkPolicyInput } from '../network/network-policy.js';
 import { applyProfile, securityProfileSchema, type SecurityProfileName } from '../security/security-profile.js';
 import { sessionVolumesSchema, type SessionVolumesRequest } from '../volume/session-volumes.js';
+import { IMAGE_VARIANTS, variantTag, type ImageVariant } from '../image/variants.js';
 
 /** What a caller sends to create a session. Shortcuts (`image`, `memory`, …) override the template and `spec`. */
 export interface CreateSessionRequest {
@@ -17,6 +18,8 @@ export interface CreateSessionRequest {
   /** A template from the configuration; default `default`. */
   template?: string;
   image?: string;
+  /** One of berth's base images instead of `image` (built on first use): `ubuntu` (full) or `alpine` (light). */
+  variant?: ImageVariant;
   /** Bytes or a size such as `512m`. */
   memory?: string | number;
   cpus?: number;
@@ -62,6 +65,7 @@ export const createSessionSchema = z.strictObject({
   name: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, 'may use letters, digits, _ . - (up to 63), starting with a letter or digit').optional(),
   template: z.string().min(1).optional(),
   image: z.string().min(1).optional(),
+  variant: z.enum(IMAGE_VARIANTS).optional(),
   memory: z.union([z.string(), z.number()]).optional(),
   cpus: z.number().optional(),
   env: z.record(z.string(), z.string()).optional(),
@@ -85,6 +89,20 @@ export const DEFAULT_BASE_DIR = '/workspace';
 /** Keeps a sandbox's main process alive when neither template nor request gives a command. */
 export const KEEP_ALIVE_CMD = ['sleep', '2147483647'];
 
+/** Validates a request's shape (`InvalidArgument` with every problem; `image` with `variant`, or `network` with `spec.network`, is one). */
+export function parseSessionRequest(input: unknown): CreateSessionRequest {
+  const r = createSessionSchema.safeParse(input);
+  if (!r.success) throw invalidArgument(problemsFromZod(r.error), 'session request');
+  if (r.data.image !== undefined && r.data.variant !== undefined) {
+    throw invalidArgument([{ path: 'variant', message: 'cannot be given with image; name one of them' }], 'session request');
+  }
+  const spec = r.data.spec as Partial<ContainerSpec> | undefined;
+  if (r.data.network !== undefined && (spec?.network !== undefined || spec?.networkAliases !== undefined || spec?.dns !== undefined)) {
+    throw invalidArgument([{ path: 'spec.network', message: 'set either network (the policy) or spec.network/networkAliases/dns, not both' }], 'session request');
+  }
+  return r.data as CreateSessionRequest;
+}
+
 /**
  * Validates a request and resolves template + overrides into a full spec
  * (hardened defaults filled). Throws `InvalidArgument` with every problem, or
@@ -93,13 +111,9 @@ export const KEEP_ALIVE_CMD = ['sleep', '2147483647'];
 export function resolveSessionSpec(
   input: unknown,
   templates: Readonly<Record<string, Partial<ContainerSpec>>>,
+  variantImage?: string,
 ): { request: CreateSessionRequest; spec: ContainerSpec } {
-  const r = createSessionSchema.safeParse(input);
-  if (!r.success) throw invalidArgument(problemsFromZod(r.error), 'session request');
-  const request = r.data as CreateSessionRequest;
-  if (request.network !== undefined && (request.spec?.network !== undefined || request.spec?.networkAliases !== undefined || request.spec?.dns !== undefined)) {
-    throw invalidArgument([{ path: 'spec.network', message: 'set either network (the policy) or spec.network/networkAliases/dns, not both' }], 'session request');
-  }
+  const request = parseSessionRequest(input);
   const templateName = request.template ?? 'default';
   const template = templates[templateName];
   if (!template) {
@@ -111,12 +125,15 @@ export function resolveSessionSpec(
     ...structuredClone(template),
     ...(request.spec as Partial<ContainerSpec> | undefined),
     ...(request.image !== undefined ? { image: request.image } : {}),
+    ...(request.variant !== undefined ? { image: variantImage ?? variantTag(request.variant) } : {}),
     ...(request.memory !== undefined ? { memory: request.memory } : {}),
     ...(request.cpus !== undefined ? { cpus: request.cpus } : {}),
   };
   merged.env = { ...template.env, ...(request.spec?.env as Record<string, string> | undefined), ...request.env };
   merged.labels = { ...template.labels, ...(request.spec?.labels as Record<string, string> | undefined), ...request.labels };
   merged.cmd ??= KEEP_ALIVE_CMD;
+  // A variant image brings tini as its entrypoint: no second init in front of it unless asked.
+  if (request.variant !== undefined && request.spec?.init === undefined) merged.init = false;
   delete merged.name;
   if (!merged.image) throw invalidArgument([{ path: 'image', message: `is required (the template "${templateName}" has none)` }], 'session request');
   // The policy's name stands in for the network until the session manager places it, so the profile sees it.

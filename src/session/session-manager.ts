@@ -18,7 +18,8 @@ import type { OpMetricsRepository } from '../store/op-metrics-repository.js';
 import type { NewSession, SessionRepository } from '../store/session-repository.js';
 import type { SessionVolumesRequest } from '../volume/session-volumes.js';
 import type { VolumeManager } from '../volume/volume-manager.js';
-import { DEFAULT_BASE_DIR, resolveSessionSpec, type CreateSessionRequest } from './create-request.js';
+import { DEFAULT_BASE_DIR, parseSessionRequest, resolveSessionSpec, type CreateSessionRequest } from './create-request.js';
+import type { ImagesApi } from '../image/images-api.js';
 import { attachEngine, openEngineShell } from '../interactive/engine-shell.js';
 import type { AttachOptions, ShellOptions, ShellStream } from '../interactive/shell-stream.js';
 import type { Backend, Sandbox, SandboxFiles } from './sandbox.js';
@@ -43,6 +44,8 @@ export interface EngineSide {
   volumes: VolumeManager;
   /** Session networks (the `isolated` policy). */
   networks: NetworkManager;
+  /** Builds a session's `variant` image when it is missing or stale. */
+  images?: Pick<ImagesApi, 'ensureBaseImage'>;
 }
 
 export interface SessionManagerDeps {
@@ -102,7 +105,10 @@ export class SessionManager implements SessionsApi {
     const t0 = performance.now();
     let fellBack = false;
     try {
-      const { request, spec } = resolveSessionSpec(input, this.d.templates);
+      const parsed = parseSessionRequest(input);
+      const variant = parsed.backend === 'local' ? undefined : parsed.variant;
+      const variantImage = variant && this.d.engine?.images ? (await this.d.engine.images.ensureBaseImage(variant)).image : undefined;
+      const { request, spec } = resolveSessionSpec(input, this.d.templates, variantImage);
       const { backend, fallback } = this.chooseBackend(request.backend);
       fellBack = fallback;
       if (backend === 'local') {
