@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BerthError, invalidArgument } from './common/errors.js';
 import { randomId } from './common/ids.js';
 import { DEFAULT_INSTANCE } from './common/labels.js';
@@ -18,6 +20,8 @@ import { OpMetricsRepository } from './store/op-metrics-repository.js';
 import type { ContainerSpec } from './spec/container-spec.js';
 import { openDatabase, type Database } from './store/database.js';
 import { SessionRepository } from './store/session-repository.js';
+import { WorkflowRepository } from './store/workflow-repository.js';
+import { WorkflowManager } from './workflow/workflow-manager.js';
 
 /** The templates every berth knows; configuration can add or replace them. */
 export const BUILTIN_TEMPLATES: Readonly<Record<string, Partial<ContainerSpec>>> = {
@@ -61,6 +65,8 @@ export interface BerthConnectOptions {
   engineObserver?: EngineCallObserver;
   /** Alert rule overrides per template. */
   templateAlerts?: Record<string, Partial<AlertRules>>;
+  /** Host directory for workflow runs' artifacts while they run; default `$TMPDIR/berth-workflows-<uid>`. */
+  workflowDir?: string;
 }
 
 /** berth in-process: an engine connection (unless local only), the store, and the managers on top of them. */
@@ -83,6 +89,8 @@ export class Berth {
   readonly health: HealthRepository;
   /** Session state changes, alerts, OOM kills, health: subscribe to follow them. */
   readonly events = new EventBus();
+  /** Workflow runs (steps as sessions). */
+  readonly workflows: WorkflowManager;
   private readonly db: Database;
   private readonly engineSide: EngineSide | undefined;
 
@@ -97,6 +105,7 @@ export class Berth {
     fallback: 'local' | 'none';
     localRoot?: string;
     execTimeoutMs?: number;
+    workflowDir?: string;
     log: Logger;
   }) {
     this.engine = parts.engine?.info;
@@ -127,6 +136,13 @@ export class Berth {
       ...(parts.execTimeoutMs ? { execTimeoutMs: parts.execTimeoutMs } : {}),
     });
     this.files = new SessionFiles(this.sessions, this.opMetrics);
+    this.workflows = new WorkflowManager({
+      sessions: this.sessions,
+      files: this.files,
+      repo: new WorkflowRepository(parts.db),
+      workDir: parts.workflowDir ?? join(tmpdir(), `berth-workflows-${process.getuid?.() ?? 'user'}`),
+      log,
+    });
   }
 
   /** Containers on the engine. `EngineUnavailable` when berth runs without one. */
@@ -200,11 +216,13 @@ export class Berth {
       fallback,
       ...(options.localRoot ? { localRoot: options.localRoot } : {}),
       ...(options.execTimeoutMs ? { execTimeoutMs: options.execTimeoutMs } : {}),
+      ...(options.workflowDir ? { workflowDir: options.workflowDir } : {}),
       log,
     });
   }
 
   async close(): Promise<void> {
+    await this.workflows.close();
     await this.engineSide?.engine.close();
     if (this.db.open) this.db.close();
   }

@@ -50,6 +50,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       templateAlerts: config.templateAlerts,
       database: join(config.dataDir, 'berth.db'),
       templates: config.templates as Record<string, Partial<ContainerSpec>>,
+      workflowDir: join(config.dataDir, 'workflows'),
       logger: log,
     });
     cleanups.push(() => berth.close());
@@ -69,6 +70,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
         orphanGraceMs: config.orphanGraceMs,
       }).then(() => undefined);
     await doReconcile();
+    berth.workflows.recoverInterrupted();
 
     const sampler = berth.hasEngine
       ? new Sampler({

@@ -12,6 +12,7 @@ import { sessionRoutes } from './routes/sessions.js';
 import { monitorRoutes } from './routes/monitor.js';
 import { systemRoutes } from './routes/system.js';
 import { terminalRoutes } from './routes/terminals.js';
+import { workflowRoutes } from './routes/workflows.js';
 
 export interface ApiServerOptions {
   berth: Berth;
@@ -63,6 +64,7 @@ export function createApiServer(o: ApiServerOptions): FastifyInstance {
   sessionRoutes(app, o.berth);
   fileRoutes(app, o.berth);
   monitorRoutes(app, o.berth, o.metrics, o.health);
+  workflowRoutes(app, o.berth.workflows);
   const token = o.token;
   const closeTerminals = terminalRoutes(app.server, {
     sessions: o.berth.sessions,

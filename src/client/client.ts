@@ -20,6 +20,7 @@ import type { FilesApi } from '../files/files-api.js';
 import type { AttachOptions, ShellOptions, ShellStream } from '../interactive/shell-stream.js';
 import { FilesClient } from './files-client.js';
 import { MonitorClient } from './monitor-client.js';
+import { WorkflowsClient } from './workflow-client.js';
 import { call, errorFrom, open, type Endpoint, seg } from './http.js';
 
 export interface BerthClientOptions {
@@ -167,6 +168,8 @@ export class BerthClient {
   readonly files: FilesApi;
   /** Samples, alerts, health, events and metrics. */
   readonly monitor: MonitorClient;
+  /** Workflow runs (run by the daemon). */
+  readonly workflows: WorkflowsClient;
   readonly endpoint: Endpoint;
 
   private constructor(ep: Endpoint) {
@@ -174,6 +177,7 @@ export class BerthClient {
     this.sessions = new SessionsClient(ep);
     this.files = new FilesClient(ep);
     this.monitor = new MonitorClient(ep);
+    this.workflows = new WorkflowsClient(ep);
   }
 
   /** Makes a client; nothing is sent until the first call. */
