@@ -7,6 +7,7 @@ import { registerFileCommands } from './file-commands.js';
 import { registerSessionCommands } from './session-commands.js';
 import { registerShellCommands } from './shell-commands.js';
 import { registerMonitorCommands } from './monitor-commands.js';
+import { registerWorkflowCommands } from './workflow-commands.js';
 
 
 const program = new Command()
@@ -75,6 +76,7 @@ registerSessionCommands(program);
 registerFileCommands(program);
 registerShellCommands(program);
 registerMonitorCommands(program);
+registerWorkflowCommands(program);
 
 /** Runs the CLI (bin/berth.cjs calls this); exits the process when the command is done. */
 export async function main(argv: string[]): Promise<void> {

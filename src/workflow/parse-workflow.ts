@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { BerthError, type FieldProblem } from '../common/errors.js';
 import { ConditionSyntaxError, parseCondition, referencedSteps } from './condition.js';
 import { ancestors, findCycles } from './dag.js';
-import { toWorkflow, workflowSchema, type Workflow } from './workflow-spec.js';
+import { toWorkflow, workflowSchema, type Workflow, type WorkflowStep } from './workflow-spec.js';
 
 /** A problem in a workflow file, with where it is (1-based line and column). */
 export interface WorkflowProblem extends FieldProblem {
@@ -64,12 +64,34 @@ function zodProblems(error: z.ZodError, doc: Document, lines: LineCounter): Work
   return out;
 }
 
-/** Graph and condition checks of a schema-valid workflow: ids, needs, cycles, conditions, variants. */
-function graphProblems(wf: Workflow, doc: Document, lines: LineCounter, o: ParseWorkflowOptions): WorkflowProblem[] {
+/** What the graph checks read of a step. */
+type GraphStep = Pick<WorkflowStep, 'id' | 'needs' | 'if'> & { image?: string | undefined; variant?: string | undefined };
+
+/**
+ * The steps of a document that failed the schema, as far as they can be read, so the
+ * graph checks still report their problems: steps without a string id are left out.
+ */
+function looseSteps(raw: unknown): GraphStep[] {
+  const steps = (raw as { steps?: unknown } | null)?.steps;
+  if (!Array.isArray(steps)) return [];
+  return steps.map((s: unknown) => {
+    const r = (s ?? {}) as Record<string, unknown>;
+    return {
+      id: typeof r.id === 'string' ? r.id : '',
+      needs: Array.isArray(r.needs) ? r.needs.filter((n): n is string => typeof n === 'string') : [],
+      if: typeof r.if === 'string' && r.if ? r.if : 'success()',
+      image: 'unchecked',
+    };
+  });
+}
+
+/** Graph and condition checks: ids, needs, cycles, conditions, variants. */
+function graphProblems(wf: { steps: GraphStep[] }, doc: Document, lines: LineCounter, o: ParseWorkflowOptions): WorkflowProblem[] {
   const out: WorkflowProblem[] = [];
   const at = (path: Path, message: string) => out.push({ path: pathText(path), ...locate(doc, lines, path), message });
   const index = new Map<string, number>();
   wf.steps.forEach((s, i) => {
+    if (!s.id) return;
     const first = index.get(s.id);
     if (first !== undefined) at(['steps', i, 'id'], `duplicate step id "${s.id}" (first at steps[${first}])`);
     else index.set(s.id, i);
@@ -98,7 +120,6 @@ function graphProblems(wf: Workflow, doc: Document, lines: LineCounter, o: Parse
       at(['steps', i, 'if'], `bad condition "${s.if}" at character ${err.offset + 1}: ${err.message}`);
       return;
     }
-    if (cycles.length) return;
     const before = ancestors(graph, s.id);
     for (const ref of referencedSteps(cond)) {
       if (!index.has(ref)) at(['steps', i, 'if'], `condition refers to unknown step "${ref}"`);
@@ -123,9 +144,13 @@ export function parseWorkflow(source: string, o: ParseWorkflowOptions = {}): Wor
   });
   let wf: Workflow | undefined;
   if (!problems.length) {
-    const r = workflowSchema.safeParse(doc.toJS() ?? {});
-    if (!r.success) problems = zodProblems(r.error, doc, lines);
-    else {
+    const raw: unknown = doc.toJS() ?? {};
+    const r = workflowSchema.safeParse(raw);
+    if (!r.success) {
+      problems = zodProblems(r.error, doc, lines);
+      const seen = new Set(problems.map((p) => p.path));
+      problems.push(...graphProblems({ steps: looseSteps(raw) }, doc, lines, o).filter((p) => !seen.has(p.path)));
+    } else {
       wf = toWorkflow(r.data);
       problems = graphProblems(wf, doc, lines, o);
     }

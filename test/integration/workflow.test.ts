@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { loadConfig } from '../../src/daemon/config.js';
 import { startDaemon } from '../../src/daemon.js';
 import { WORKFLOW_LABELS } from '../../src/workflow/session-executor.js';
 import type { WorkflowRun, WorkflowsApi } from '../../src/workflow/workflow-run.js';
-import { daemonDirs } from '../support/daemon.js';
+import { daemonDirs, runCli, spawnDaemon, type DaemonProcess } from '../support/daemon.js';
 import { engineUnderTest, FIXTURE_IMAGE } from '../support/engine.js';
 import { runId, TEST_LABEL } from '../support/names.js';
 
@@ -35,6 +36,7 @@ const backends: Array<[string, (d: ReturnType<typeof daemonDirs>) => Promise<Bac
   ],
 ];
 
+const BIN = new URL('../../bin/berth.cjs', import.meta.url).pathname;
 const EXAMPLES = new URL('../../examples/', import.meta.url).pathname;
 
 /** A shell step printing the host's uptime (shared by every container) before and after `body`. */
@@ -223,5 +225,90 @@ describe.each(backends)(`workflows through %s (${engineUnderTest()})`, (_label, 
     expect(Object.fromEntries(sick.steps.map((s) => [s.id, s.status]))).toEqual({ check: 'failed', backup: 'succeeded', repair: 'succeeded', report: 'succeeded' });
     expect(step(sick, 'report').logTail).toMatch(/UNHEALTHY \(status=down\)[\s\S]*repair: service restarted/);
     expect(sick.status).toBe('succeeded');
+  });
+});
+
+describe(`berth workflow CLI (${engineUnderTest()})`, () => {
+  const dirs = daemonDirs('wf-cli');
+  let daemon: DaemonProcess | undefined;
+  const started: string[] = [];
+  const cli = (args: string[]) => runCli(dirs.socket, args);
+  const file = (name: string, lines: string[]) => {
+    const p = join(dirs.dir, name);
+    writeFileSync(p, [`name: ${name}`, `image: ${FIXTURE_IMAGE}`, ...lines].join('\n'));
+    return p;
+  };
+
+  beforeAll(async () => {
+    daemon = await spawnDaemon(dirs);
+  });
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((id) => daemon?.client.workflows.cancel(id).catch(() => undefined)));
+  });
+  afterAll(async () => {
+    daemon?.child.kill('SIGTERM');
+    await daemon?.exited;
+    dirs.rm();
+  });
+
+  it('runs the ops example with progress lines, writes both reports, lists and shows the run', async () => {
+    const base = join(dirs.dir, 'ops');
+    cpSync(EXAMPLES, base, { recursive: true });
+    const yamlPath = join(base, 'ops-workflow.yaml');
+    writeFileSync(yamlPath, readFileSync(yamlPath, 'utf8').replaceAll('berth-fixture:busybox', FIXTURE_IMAGE));
+    writeFileSync(join(base, 'data', 'health'), 'status=down\n');
+    const md = join(dirs.dir, 'r.md');
+    const json = join(dirs.dir, 'r.json');
+    const r = await cli(['workflow', 'run', yamlPath, '--label', `${TEST_LABEL}=${runId()}`, '--report-md', md, '--report-json', json]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/check failed \(exit 1/);
+    expect(r.stdout).toMatch(/repair succeeded/);
+    const id = /^run (wf-\w+)/.exec(r.stdout)?.[1] ?? '';
+    started.push(id);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as { status: string; steps: Array<{ id: string; status: string; needs: string[] }> };
+    expect(report.status).toBe('succeeded');
+    expect(report.steps.map((s) => `${s.id}:${s.status}`)).toEqual(['check:failed', 'backup:succeeded', 'repair:succeeded', 'report:succeeded']);
+    expect(readFileSync(md, 'utf8')).toMatch(/# Workflow ops: succeeded[\s\S]*\| repair \| succeeded \| 0 \|[\s\S]*## report \(succeeded\)/);
+    const ls = await cli(['workflow', 'ls']);
+    expect(ls.stdout).toMatch(new RegExp(`${id}\\s+ops\\s+succeeded\\s+3/4 ok`));
+    const show = await cli(['workflow', 'show', id]);
+    expect(show.stdout).toMatch(/--- report \(succeeded\)\ncheck: UNHEALTHY/);
+    expect((await cli(['workflow', 'show', id, '--md'])).stdout).toBe(readFileSync(md, 'utf8'));
+  });
+
+  it('exits 1 when the run failed, 2 with every problem and its line for a bad file', async () => {
+    const failing = await cli(['workflow', 'run', file('fails.yaml', ['steps:', '  - { id: x, command: [sh, -c, "exit 4"] }']), '--label', `${TEST_LABEL}=${runId()}`]);
+    expect(failing.code).toBe(1);
+    expect(failing.stdout).toMatch(/x failed \(exit 4/);
+    const bad = file('bad.yaml', ['steps:', '  - id: x', '    command: [echo]', '    if: "sucess()"', '    limits: { memory: lots }', '    bogus: 1']);
+    const r = await cli(['workflow', 'run', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /bad\.yaml:6:\d+ steps\[0\]\.if: bad condition "sucess\(\)" at character 1: unknown function sucess\(\)[\s\S]*bad\.yaml:7:\d+ steps\[0\]\.limits\.memory: is not a size[\s\S]*bad\.yaml:8:\d+ steps\[0\]\.bogus: unknown field "bogus"/,
+    );
+  });
+
+  it('ctrl-c cancels the run, removes its containers and exits 130', async () => {
+    const path = file('slow.yaml', ['steps:', '  - { id: a, command: [sleep, "60"] }', '  - { id: b, needs: [a], command: ["true"] }']);
+    const child = spawn(process.execPath, [BIN, '--socket', dirs.socket, 'workflow', 'run', path, '--label', `${TEST_LABEL}=${runId()}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    for (let i = 0; i < 600 && !/a running/.test(stdout); i++) await new Promise((r) => setTimeout(r, 50));
+    const id = /^run (wf-\w+)/.exec(stdout)?.[1] ?? '';
+    started.push(id);
+    expect(stdout).toMatch(/a running/);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stdout).toMatch(/a cancelled[\s\S]*b cancelled/);
+    const run = await daemon!.client.workflows.get(id);
+    expect(run.status).toBe('cancelled');
+    const berth = await Berth.connect({ engine: engineUnderTest() });
+    try {
+      expect(await berth.engineClient.listContainers([`${WORKFLOW_LABELS.run}=${id}`], true)).toEqual([]);
+    } finally {
+      await berth.close();
+    }
   });
 });
