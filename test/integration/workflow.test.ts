@@ -204,7 +204,7 @@ describe.each(backends)(`workflows through %s (${engineUnderTest()})`, (_label, 
     const before = (await b.workflows.list({ limit: 10_000 })).length;
     const err = (await b.workflows.start({ source, labels }).catch((e: unknown) => e)) as BerthError;
     expect(err.code).toBe('InvalidArgument');
-    expect(err.details.problems).toEqual([expect.objectContaining({ line: 8, path: 'steps[1].command' })]);
+    expect((err.details.problems as unknown as Array<{ line: number; path: string }>).map((p) => `${p.line} ${p.path}`)).toEqual(['6 steps[0].needs', '6 steps[0].needs[1]', '8 steps[1].command']);
     const fixed = source.replace('"echo not argv"', '[echo]');
     const err2 = (await b.workflows.start({ source: fixed, labels }).catch((e: unknown) => e)) as BerthError;
     const problems = err2.details.problems as unknown as Array<{ line: number; message: string }>;
