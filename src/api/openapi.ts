@@ -3,6 +3,7 @@ import { createSessionSchema } from '../session/create-request.js';
 import { containerSpecSchema } from '../spec/validate.js';
 import { writeFilesBodySchema } from './routes/files.js';
 import { execBodySchema } from './routes/sessions.js';
+import { startWorkflowSchema } from '../workflow/workflow-manager.js';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' });
 const errorRef = { $ref: '#/components/schemas/Error' };
@@ -35,6 +36,23 @@ function filePaths(): Record<string, unknown> {
     '/v1/sessions/{id}/fork': { post: { summary: 'fork: a new session from a snapshot ({ name? })', parameters: idParam, responses: { '201': { description: 'Session' }, ...errors } } },
     '/v1/sessions/{id}/defaults': { post: { summary: 'exec defaults ({ workdir?, env? })', parameters: idParam, responses: ok('Session') } },
     '/v1/files/metrics': { get: { summary: 'count, success, failure, fallback, avgMs per operation kind', responses: { '200': { description: 'OpMetrics[]' } } } },
+  };
+}
+
+function workflowPaths(): Record<string, unknown> {
+  const runParam = [{ name: 'id', in: 'path', required: true, description: 'workflow run id (wf-…)', schema: { type: 'string' } }];
+  return {
+    '/v1/workflows/runs': {
+      post: {
+        summary: 'validate a workflow file (every problem with its line) and start a run',
+        requestBody: { content: { 'application/json': { schema: json(startWorkflowSchema) } } },
+        responses: { '201': { description: 'WorkflowRun (running)' }, ...errors },
+      },
+      get: { summary: 'runs, newest first, with their steps', parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer' } }], responses: ok('WorkflowRun[]') },
+    },
+    '/v1/workflows/runs/{id}': { get: { summary: 'one run with its steps', parameters: runParam, responses: ok('WorkflowRun') } },
+    '/v1/workflows/runs/{id}/cancel': { post: { summary: 'cancel a run; answers when its containers are gone', parameters: runParam, responses: ok('WorkflowRun') } },
+    '/v1/workflows/runs/{id}/progress': { get: { summary: 'NDJSON: the run now and after every change, until it has finished', parameters: runParam, responses: ok('application/x-ndjson') } },
   };
 }
 
@@ -120,6 +138,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         },
       },
       ...filePaths(),
+      ...workflowPaths(),
     },
     components: {
       schemas: {
