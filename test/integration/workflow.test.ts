@@ -169,6 +169,13 @@ describe.each(backends)(`workflows through %s (${engineUnderTest()})`, (_label, 
     expect(await containersOf(r.id)).toEqual([]);
   });
 
+  it('a step past its timeout fails as timed out, and its container is removed', async () => {
+    const r = await run(yaml(['steps:', '  - { id: slow, command: [sleep, "30"], timeout: 1s }']));
+    expect(r.status).toBe('failed');
+    expect(step(r, 'slow')).toMatchObject({ status: 'failed', error: 'timed out after 1000 ms' });
+    expect(await containersOf(r.id)).toEqual([]);
+  });
+
   it('cancel mid-run stops the running steps and leaves no container', async () => {
     const start = await b.workflows.start({
       source: yaml(['steps:', '  - { id: one, command: [sleep, "60"] }', '  - { id: two, command: [sleep, "60"] }', '  - { id: three, needs: [one, two], command: ["true"] }']),
