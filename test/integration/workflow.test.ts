@@ -19,18 +19,34 @@ interface Backend {
   close(): Promise<void>;
 }
 
+/**
+ * Podman's /version runs dpkg-query and can pass the 2 s probe timeout on a loaded machine:
+ * a few tries before the suite fails for want of an engine.
+ */
+async function patiently<T>(connect: () => Promise<T>): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await connect();
+    } catch (err) {
+      const unavailable = BerthError.is(err, 'EngineUnavailable') || /EngineUnavailable/.test(String(err));
+      if (!unavailable || i === 5) throw err;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+}
+
 const backends: Array<[string, (d: ReturnType<typeof daemonDirs>) => Promise<Backend>]> = [
   [
     'in-process',
     async (d) => {
-      const berth = await Berth.connect({ engine: engineUnderTest(), database: join(d.dataDir, 'b.db'), instance: `t-${runId()}-wf`, workflowDir: join(d.dir, 'wf') });
+      const berth = await patiently(() => Berth.connect({ engine: engineUnderTest(), database: join(d.dataDir, 'b.db'), instance: `t-${runId()}-wf`, workflowDir: join(d.dir, 'wf') }));
       return { workflows: berth.workflows, berth, close: () => berth.close() };
     },
   ],
   [
     'daemon client',
     async (d) => {
-      const daemon = await startDaemon(loadConfig({ engine: engineUnderTest(), dataDir: d.dataDir, socket: d.socket, logLevel: 'silent' }, {}), silentLogger());
+      const daemon = await patiently(() => startDaemon(loadConfig({ engine: engineUnderTest(), dataDir: d.dataDir, socket: d.socket, logLevel: 'silent' }, {}), silentLogger()));
       return { workflows: BerthClient.connect({ socketPath: d.socket }).workflows, berth: daemon.berth, close: () => daemon.close() };
     },
   ],
@@ -247,7 +263,7 @@ describe(`berth workflow CLI (${engineUnderTest()})`, () => {
   };
 
   beforeAll(async () => {
-    daemon = await spawnDaemon(dirs);
+    daemon = await patiently(() => spawnDaemon(dirs));
   });
   afterEach(async () => {
     await Promise.all(started.splice(0).map((id) => daemon?.client.workflows.cancel(id).catch(() => undefined)));
@@ -311,7 +327,7 @@ describe(`berth workflow CLI (${engineUnderTest()})`, () => {
     expect(stdout).toMatch(/a cancelled[\s\S]*b cancelled/);
     const run = await daemon!.client.workflows.get(id);
     expect(run.status).toBe('cancelled');
-    const berth = await Berth.connect({ engine: engineUnderTest() });
+    const berth = await patiently(() => Berth.connect({ engine: engineUnderTest() }));
     try {
       expect(await berth.engineClient.listContainers([`${WORKFLOW_LABELS.run}=${id}`], true)).toEqual([]);
     } finally {
