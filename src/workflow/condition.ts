@@ -5,12 +5,12 @@
  *   or      := and ('||' and)*
  *   and     := unary ('&&' unary)*
  *   unary   := '!' unary | primary
- *   primary := '(' expr ')' | 'success()' | 'failure()' | 'always()' | 'cancelled()'
+ *   primary := '(' expr ')' | 'success()' | 'failure()' | 'always()'
  *            | 'steps.' ID '.exitCode' OP INT | INT OP 'steps.' ID '.exitCode'
  *   OP      := '==' | '!=' | '<' | '<=' | '>' | '>='
  */
 export type Condition =
-  | { kind: 'fn'; name: 'success' | 'failure' | 'always' | 'cancelled' }
+  | { kind: 'fn'; name: 'success' | 'failure' | 'always' }
   | { kind: 'exitCode'; step: string; op: CompareOp; value: number }
   | { kind: 'not'; of: Condition }
   | { kind: 'and' | 'or'; left: Condition; right: Condition };
@@ -26,13 +26,12 @@ export class ConditionSyntaxError extends Error {
 
 type Token = { t: 'op' | 'num' | 'ref' | 'fn' | '(' | ')' | '!' | '&&' | '||'; v: string; at: number };
 
-const FUNCTIONS = new Set(['success', 'failure', 'always', 'cancelled']);
+const FUNCTIONS = new Set(['success', 'failure', 'always']);
 const STEP_ID = '[a-zA-Z_][a-zA-Z0-9_-]*';
 
 function tokenize(src: string): Token[] {
   const out: Token[] = [];
   const rules: Array<[RegExp, (m: RegExpExecArray) => Omit<Token, 'at'>]> = [
-    [/^\s+/, () => ({ t: '(', v: ' ' })],
     [/^(==|!=|<=|>=|<|>)/, (m) => ({ t: 'op', v: m[1]! })],
     [/^&&/, () => ({ t: '&&', v: '&&' })],
     [/^\|\|/, () => ({ t: '||', v: '||' })],
@@ -45,15 +44,17 @@ function tokenize(src: string): Token[] {
   ];
   let i = 0;
   outer: while (i < src.length) {
+    if (/\s/.test(src[i]!)) {
+      i++;
+      continue;
+    }
     const rest = src.slice(i);
     for (const [re, make] of rules) {
       const m = re.exec(rest);
       if (!m) continue;
       const tok = make(m);
-      if (tok.v !== ' ') {
-        if (tok.t === 'fn' && !FUNCTIONS.has(tok.v)) throw new ConditionSyntaxError(`unknown function ${tok.v}(); use success(), failure(), always() or cancelled()`, i);
-        out.push({ ...tok, at: i });
-      }
+      if (tok.t === 'fn' && !FUNCTIONS.has(tok.v)) throw new ConditionSyntaxError(`unknown function ${tok.v}(); use success(), failure() or always()`, i);
+      out.push({ ...tok, at: i });
       i += m[0].length;
       continue outer;
     }
@@ -87,7 +88,7 @@ export function parseCondition(src: string): Condition {
   const primary = (): Condition => {
     const t = peek();
     if (!t) return fail('a condition');
-    if (t.t === '(' ) {
+    if (t.t === '(') {
       p++;
       const e = or();
       if (peek()?.t !== ')') fail('")"');
@@ -162,8 +163,6 @@ export interface ConditionContext {
   success: boolean;
   /** Some need failed. */
   failure: boolean;
-  /** The run is being cancelled. */
-  cancelled: boolean;
   /** Exit code of a finished step; undefined for a step that did not run a command. */
   exitCode(step: string): number | undefined;
 }

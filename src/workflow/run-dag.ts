@@ -149,7 +149,6 @@ export function runDag(wf: Workflow, o: RunDagOptions): Promise<DagResult> {
           const run = evaluateCondition(conditions.get(step.id)!, {
             success: needs.every((n) => n.status === 'succeeded'),
             failure: needs.some((n) => n.status === 'failed'),
-            cancelled: false,
             exitCode: (id) => get(id).exitCode,
           });
           if (!run) {

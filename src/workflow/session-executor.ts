@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { posix } from 'node:path';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { BerthError } from '../common/errors.js';
 import type { FilesApi } from '../files/files-api.js';
 import type { SessionsApi } from '../session/sessions-api.js';

@@ -8,7 +8,6 @@ describe('conditions', () => {
   const ctx = (o: Partial<{ success: boolean; failure: boolean; codes: Record<string, number> }> = {}) => ({
     success: o.success ?? true,
     failure: o.failure ?? false,
-    cancelled: false,
     exitCode: (id: string) => o.codes?.[id],
   });
   const ev = (src: string, c = ctx()) => evaluateCondition(parseCondition(src), c);
