@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BerthError, invalidArgument } from './common/errors.js';
 import { randomId } from './common/ids.js';
 import { DEFAULT_INSTANCE } from './common/labels.js';
@@ -6,7 +8,7 @@ import { Engine, type EngineCallObserver } from './engine/engine.js';
 import type { EngineInfo, EngineKind } from './engine/types.js';
 import { ContainerManager } from './lifecycle/container-manager.js';
 import { ImageService } from './image/image-service.js';
-import type { ImageVariant } from './image/variants.js';
+import { IMAGE_VARIANTS, type ImageVariant } from './image/variants.js';
 import { ContainerFiles } from './files/container-files.js';
 import { SessionFiles } from './files/session-files.js';
 import { LocalBackend } from './local/local-backend.js';
@@ -30,6 +32,8 @@ import { SpecPolicy } from './security/spec-policy.js';
 import { VolumeRepository } from './store/volume-repository.js';
 import type { CleanupPolicy } from './volume/cleanup-policy.js';
 import { VolumeManager } from './volume/volume-manager.js';
+import { WorkflowRepository } from './store/workflow-repository.js';
+import { WorkflowManager } from './workflow/workflow-manager.js';
 
 /** The templates every berth knows; configuration can add or replace them. */
 export const BUILTIN_TEMPLATES: Readonly<Record<string, Partial<ContainerSpec>>> = {
@@ -73,6 +77,8 @@ export interface BerthConnectOptions {
   engineObserver?: EngineCallObserver;
   /** Alert rule overrides per template. */
   templateAlerts?: Record<string, Partial<AlertRules>>;
+  /** Host directory for workflow runs' artifacts while they run; default `$TMPDIR/berth-workflows-<uid>`. */
+  workflowDir?: string;
   /** Which host paths bind mounts may use (allow-list, more denied paths); default: the built-in deny rules only. */
   mountPolicy?: MountPolicy;
   /** Volume cleanup rules over `DEFAULT_CLEANUP_POLICY` (remove on session end; unused for 7 days). */
@@ -114,6 +120,8 @@ export class Berth {
   readonly security: SecurityService;
   /** The audit log (the daemon appends every state-changing request). */
   readonly audit: AuditRepository;
+  /** Workflow runs (steps as sessions). */
+  readonly workflows: WorkflowManager;
   private readonly db: Database;
   private readonly engineSide: (EngineSide & { images: ImageService }) | undefined;
 
@@ -131,6 +139,7 @@ export class Berth {
     execTimeoutMs?: number;
     volumePolicy?: Partial<CleanupPolicy>;
     baseImages?: Partial<Record<ImageVariant, string>>;
+    workflowDir?: string;
     log: Logger;
   }) {
     this.engine = parts.engine?.info;
@@ -177,6 +186,14 @@ export class Berth {
     this.files = new SessionFiles(this.sessions, this.opMetrics);
     this.audit = new AuditRepository(parts.db);
     this.security = new SecurityService(this.sessions, parts.engine && new SecurityScorer(parts.engine, parts.policy.mounts, log), this.audit);
+    this.workflows = new WorkflowManager({
+      sessions: this.sessions,
+      files: this.files,
+      repo: new WorkflowRepository(parts.db),
+      workDir: parts.workflowDir ?? join(tmpdir(), `berth-workflows-${process.getuid?.() ?? 'user'}`),
+      variants: IMAGE_VARIANTS,
+      log,
+    });
   }
 
   /** Containers on the engine. `EngineUnavailable` when berth runs without one. */
@@ -270,11 +287,13 @@ export class Berth {
       ...(options.execTimeoutMs ? { execTimeoutMs: options.execTimeoutMs } : {}),
       ...(options.volumePolicy ? { volumePolicy: options.volumePolicy } : {}),
       baseImages: options.baseImages ?? baseImagesFromEnv(),
+      ...(options.workflowDir ? { workflowDir: options.workflowDir } : {}),
       log,
     });
   }
 
   async close(): Promise<void> {
+    await this.workflows.close();
     await this.engineSide?.engine.close();
     if (this.db.open) this.db.close();
   }

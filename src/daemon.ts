@@ -53,6 +53,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       templates: config.templates as Record<string, Partial<ContainerSpec>>,
       mountPolicy: { ...config.mounts, deny: [...(config.mounts.deny ?? []), config.dataDir] },
       volumePolicy: config.volumes,
+      workflowDir: join(config.dataDir, 'workflows'),
       logger: log,
     });
     cleanups.push(() => berth.close());
@@ -73,6 +74,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       }).then(() => undefined);
     await doReconcile();
     if (berth.hasEngine) await berth.volumes.reconcile().catch((err: unknown) => dlog.warn({ err }, 'volume registry reconcile failed'));
+    berth.workflows.recoverInterrupted();
 
     const sampler = berth.hasEngine
       ? new Sampler({

@@ -35,6 +35,10 @@ export type {
 export type { NetworkManager } from './network/network-manager.js';
 export { NETWORK_POLICIES, type NetworkPolicy, type NetworkPolicyName, type NetworkPolicyInput } from './network/network-policy.js';
 export { startDaemon, type RunningDaemon } from './daemon.js';
+export type { WorkflowsApi, WorkflowRun, WorkflowStepRecord, StartWorkflowRequest, ListWorkflowRunsRequest } from './workflow/workflow-run.js';
+export type { Workflow, WorkflowStep, WorkflowMount, WorkflowLimits } from './workflow/workflow-spec.js';
+export { parseWorkflow, type WorkflowProblem } from './workflow/parse-workflow.js';
+export { workflowReport } from './workflow/report.js';
 export { loadConfig, type DaemonConfig } from './daemon/config.js';
 export { BerthError, ERROR_CODES, HTTP_STATUS, EXIT_STATUS, type ErrorCode, type FieldProblem } from './common/errors.js';
 export { LABELS } from './common/labels.js';

@@ -6,6 +6,7 @@ import { execBodySchema } from './routes/sessions.js';
 import { createVolumeSchema, gcOptionsSchema } from '../volume/volumes-api.js';
 import { connectNetworkSchema, createNetworkSchema, disconnectNetworkSchema } from '../network/network-manager.js';
 import { buildRequestSchema, ensureRequestSchema, pruneRequestSchema } from '../image/images-api.js';
+import { startWorkflowSchema } from '../workflow/workflow-manager.js';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' });
 const errorRef = { $ref: '#/components/schemas/Error' };
@@ -91,6 +92,23 @@ function imagePaths(): Record<string, unknown> {
     '/v1/images/ensure': { post: { summary: "a variant's image, built when missing or when its Dockerfile's hash changed", requestBody: { content: { 'application/json': { schema: json(ensureRequestSchema) } } }, responses: ndjson } },
     '/v1/images/{name}': { delete: { summary: "remove one of berth's images (query: force)", parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }], responses: ok('{ removed }') } },
     '/v1/images/prune': { post: { summary: "remove berth's dangling images ({ all?, labels? })", requestBody: { content: { 'application/json': { schema: json(pruneRequestSchema) } } }, responses: ok('{ removed: string[] }') } },
+  };
+}
+
+function workflowPaths(): Record<string, unknown> {
+  const runParam = [{ name: 'id', in: 'path', required: true, description: 'workflow run id (wf-…)', schema: { type: 'string' } }];
+  return {
+    '/v1/workflows/runs': {
+      post: {
+        summary: 'validate a workflow file (every problem with its line) and start a run',
+        requestBody: { content: { 'application/json': { schema: json(startWorkflowSchema) } } },
+        responses: { '201': { description: 'WorkflowRun (running)' }, ...errors },
+      },
+      get: { summary: 'runs, newest first, with their steps', parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer' } }], responses: ok('WorkflowRun[]') },
+    },
+    '/v1/workflows/runs/{id}': { get: { summary: 'one run with its steps', parameters: runParam, responses: ok('WorkflowRun') } },
+    '/v1/workflows/runs/{id}/cancel': { post: { summary: 'cancel a run; answers when its containers are gone', parameters: runParam, responses: ok('WorkflowRun') } },
+    '/v1/workflows/runs/{id}/progress': { get: { summary: 'NDJSON: the run now and after every change, until it has finished', parameters: runParam, responses: ok('application/x-ndjson') } },
   };
 }
 
@@ -190,6 +208,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
       ...volumePaths(),
       ...imagePaths(),
+      ...workflowPaths(),
     },
     components: {
       schemas: {

@@ -17,6 +17,7 @@ import { networkRoutes } from './routes/networks.js';
 import { systemRoutes } from './routes/system.js';
 import { terminalRoutes } from './routes/terminals.js';
 import { volumeRoutes } from './routes/volumes.js';
+import { workflowRoutes } from './routes/workflows.js';
 
 export interface ApiServerOptions {
   berth: Berth;
@@ -75,6 +76,7 @@ export function createApiServer(o: ApiServerOptions): FastifyInstance {
   networkRoutes(app, o.berth);
   securityRoutes(app, o.berth);
   volumeRoutes(app, () => o.berth.volumes);
+  workflowRoutes(app, o.berth.workflows);
   const token = o.token;
   const closeTerminals = terminalRoutes(app.server, {
     sessions: o.berth.sessions,

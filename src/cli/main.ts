@@ -11,6 +11,7 @@ import { registerNetworkCommands } from './network-commands.js';
 import { registerSecurityCommands } from './security-commands.js';
 import { registerVolumeCommands } from './volume-commands.js';
 import { registerImageCommands } from './image-commands.js';
+import { registerWorkflowCommands } from './workflow-commands.js';
 
 
 const program = new Command()
@@ -93,6 +94,7 @@ registerNetworkCommands(program);
 registerSecurityCommands(program);
 registerVolumeCommands(program);
 registerImageCommands(program);
+registerWorkflowCommands(program);
 
 /** Runs the CLI (bin/berth.cjs calls this); exits the process when the command is done. */
 export async function main(argv: string[]): Promise<void> {

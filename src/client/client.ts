@@ -28,6 +28,7 @@ import type { SecurityApi } from '../security/security-api.js';
 import { VolumesClient } from './volumes-client.js';
 import type { VolumesApi } from '../volume/volumes-api.js';
 import { ImagesClient } from './images-client.js';
+import { WorkflowsClient } from './workflow-client.js';
 import { call, errorFrom, open, type Endpoint, seg } from './http.js';
 
 export interface BerthClientOptions {
@@ -179,6 +180,8 @@ export class BerthClient {
   readonly volumes: VolumesApi;
   /** berth's images: build with progress, ensure, list, remove, prune. */
   readonly images: ImagesClient;
+  /** Workflow runs (run by the daemon). */
+  readonly workflows: WorkflowsClient;
   readonly endpoint: Endpoint;
 
   private constructor(ep: Endpoint) {
@@ -190,6 +193,7 @@ export class BerthClient {
     this.security = new SecurityClient(ep);
     this.volumes = new VolumesClient(ep);
     this.images = new ImagesClient(ep);
+    this.workflows = new WorkflowsClient(ep);
   }
 
   /** Makes a client; nothing is sent until the first call. */

@@ -36,6 +36,10 @@ const createSession = defineTool({
   input: z.strictObject({
     name: z.string().optional().describe('Unique name (letters, digits, _ . -; up to 63); default s-<id>'),
     image: z.string().min(1).optional().describe("Image to run; default the template's image"),
+    variant: z
+      .enum(['ubuntu', 'alpine'])
+      .optional()
+      .describe("One of berth's base images instead of image: ubuntu (full development image: git, curl, build tools, python3; user berth) or alpine (light); built on first use"),
     template: z.string().min(1).optional().describe('A template of the berth configuration; default "default"'),
     command: z.array(z.string()).min(1).optional().describe('Main process as an argv array; default keeps the sandbox idle (sleep)'),
     memory: z.union([z.string(), z.number()]).optional().describe('Memory limit: bytes, or a size such as "512m" or "2g"; default 512m'),

@@ -1,0 +1,153 @@
+import { EventEmitter } from 'node:events';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { BerthError, invalidArgument } from '../common/errors.js';
+import { randomId } from '../common/ids.js';
+import type { Logger } from '../common/logger.js';
+import type { FilesApi } from '../files/files-api.js';
+import type { SessionsApi } from '../session/sessions-api.js';
+import { problemsFromZod } from '../spec/validate.js';
+import type { WorkflowRepository } from '../store/workflow-repository.js';
+import { parseWorkflow } from './parse-workflow.js';
+import { runDag, type StepExecutor } from './run-dag.js';
+import { sessionExecutor } from './session-executor.js';
+import { FINISHED_RUN, type ListWorkflowRunsRequest, type StartWorkflowRequest, type WorkflowRun, type WorkflowsApi } from './workflow-run.js';
+
+export const startWorkflowSchema = z.strictObject({
+  source: z.string().min(1, 'is the workflow file text (YAML)').max(1024 * 1024),
+  file: z.string().max(4096).optional(),
+  baseDir: z.string().regex(/^\//, 'must be an absolute host path').optional(),
+  labels: z.record(z.string().min(1), z.string()).optional(),
+  concurrency: z.number().int().min(1).max(64).optional(),
+});
+
+export interface WorkflowManagerOptions {
+  sessions: SessionsApi;
+  files: FilesApi;
+  repo: WorkflowRepository;
+  /** Host directory for runs' artifacts while they run (one subdirectory per run, removed after). */
+  workDir: string;
+  log: Logger;
+  /** Variant names steps may use (built on first use by the session manager); default none. */
+  variants?: readonly string[];
+  /** Replaces the session executor (tests of the scheduling only). */
+  executor?: (runId: string, labels: Record<string, string>, artifactsDir: string) => StepExecutor;
+}
+
+interface ActiveRun {
+  abort: AbortController;
+  done: Promise<WorkflowRun>;
+}
+
+/** Starts, follows, cancels and lists workflow runs; persists every run and step. */
+export class WorkflowManager implements WorkflowsApi {
+  private readonly active = new Map<string, ActiveRun>();
+  private readonly changes = new EventEmitter();
+
+  constructor(private readonly o: WorkflowManagerOptions) {
+    this.changes.setMaxListeners(0);
+  }
+
+  async start(input: StartWorkflowRequest): Promise<WorkflowRun> {
+    const r = startWorkflowSchema.safeParse(input);
+    if (!r.success) throw invalidArgument(problemsFromZod(r.error), 'workflow request');
+    const req = r.data;
+    const wf = parseWorkflow(req.source, {
+      ...(req.baseDir ? { baseDir: req.baseDir } : {}),
+      ...(req.file ? { file: req.file } : {}),
+      ...(this.o.variants ? { variants: this.o.variants } : {}),
+    });
+    const id = `wf-${randomId(6)}`;
+    const labels = req.labels ?? {};
+    const artifactsDir = join(this.o.workDir, id);
+    await mkdir(artifactsDir, { recursive: true, mode: 0o700 });
+    this.o.repo.insertRun({ id, file: req.file ?? '', labels, spec: wf, startedAt: Date.now() });
+    const log = this.o.log.child({ workflowRun: id });
+    const abort = new AbortController();
+    const execute =
+      this.o.executor?.(id, labels, artifactsDir) ??
+      sessionExecutor({
+        sessions: this.o.sessions,
+        files: this.o.files,
+        runId: id,
+        labels,
+        artifactsDir,
+      });
+    const done = runDag(wf, {
+      execute,
+      signal: abort.signal,
+      ...(req.concurrency ? { concurrency: req.concurrency } : {}),
+      onStep: (s) => {
+        this.o.repo.updateStep(id, s);
+        if (s.status !== 'running') log.info({ step: s.id, status: s.status, exitCode: s.exitCode }, 'workflow step finished');
+        this.changes.emit(id);
+      },
+    })
+      .then(
+        (res) => {
+          const failedStep = res.steps.find((s) => s.status === 'failed');
+          const error = res.status === 'failed' ? `step ${failedStep?.id ?? '?'} failed` : res.status === 'cancelled' ? 'cancelled by request' : undefined;
+          this.o.repo.finishRun(id, res.status, Date.now(), error);
+        },
+        (err: unknown) => this.o.repo.finishRun(id, 'failed', Date.now(), BerthError.from(err).message),
+      )
+      .then(async () => {
+        await rm(artifactsDir, { recursive: true, force: true });
+        this.active.delete(id);
+        const run = this.require(id);
+        log.info({ status: run.status, durationMs: run.durationMs }, 'workflow run finished');
+        this.changes.emit(id);
+        return run;
+      });
+    this.active.set(id, { abort, done });
+    log.info({ name: wf.name, steps: wf.steps.length }, 'workflow run started');
+    return this.require(id);
+  }
+
+  async list(request: ListWorkflowRunsRequest = {}): Promise<WorkflowRun[]> {
+    return this.o.repo.list(request.limit ?? 50);
+  }
+
+  async get(id: string): Promise<WorkflowRun> {
+    return this.require(id);
+  }
+
+  async cancel(id: string): Promise<WorkflowRun> {
+    const run = this.require(id);
+    const a = this.active.get(id);
+    if (!a) return run;
+    a.abort.abort(new Error('cancelled by request'));
+    return a.done;
+  }
+
+  async watch(id: string, onUpdate?: (run: WorkflowRun) => void): Promise<WorkflowRun> {
+    const first = this.require(id);
+    onUpdate?.(first);
+    const a = this.active.get(id);
+    if (!a || FINISHED_RUN.has(first.status)) return a ? a.done : first;
+    const listener = () => onUpdate?.(this.require(id));
+    this.changes.on(id, listener);
+    try {
+      return await a.done;
+    } finally {
+      this.changes.off(id, listener);
+    }
+  }
+
+  /** Marks runs left `running` by a process that stopped as failed (the daemon calls this on start). */
+  recoverInterrupted(): string[] {
+    return this.o.repo.failInterrupted(new Set(this.active.keys()), Date.now());
+  }
+
+  /** Cancels every active run and waits until their containers are gone. */
+  async close(): Promise<void> {
+    await Promise.all([...this.active.keys()].map((id) => this.cancel(id).catch(() => undefined)));
+  }
+
+  private require(id: string): WorkflowRun {
+    const run = this.o.repo.get(id);
+    if (!run) throw new BerthError('NotFound', `no workflow run "${id}"; list them with \`berth workflow ls\``, { details: { run: id } });
+    return run;
+  }
+}
