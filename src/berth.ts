@@ -168,7 +168,12 @@ export class Berth {
         log,
       }),
       networks: new NetworkManager({ engine: parts.engine, instance: parts.instance, log, sessionLive }),
-      images: new ImageService({ engine: parts.engine, log, ...(parts.baseImages ? { baseImages: parts.baseImages } : {}) }),
+      images: new ImageService({
+        engine: parts.engine,
+        log,
+        ...(parts.baseImages ? { baseImages: parts.baseImages } : {}),
+        checkHostPath: (path) => parts.policy.mounts.assertAllowed([{ type: 'bind', source: path, target: '/' }]),
+      }),
     };
     this.sessions = new SessionManager({
       ...(this.engineSide ? { engine: this.engineSide } : {}),

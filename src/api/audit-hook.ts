@@ -40,11 +40,12 @@ export function registerAuditHook(app: FastifyInstance, o: AuditHookOptions): vo
     const actor = req.socket.remoteAddress === undefined ? o.unixActor : tokenActor;
     reply.raw.once('close', () => {
       const status = reply.raw.statusCode;
+      const who = status === 401 ? 'tcp:unauthenticated' : actor;
       const code = reply.getHeader(ERROR_CODE_HEADER);
       try {
         o.audit.append({
           at,
-          actor,
+          actor: who,
           action: `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`,
           target: targetOf(req),
           result: typeof code === 'string' ? code : status < 400 ? 'ok' : `http-${status}`,

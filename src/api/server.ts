@@ -52,6 +52,8 @@ export function createApiServer(o: ApiServerOptions): FastifyInstance {
     bodyLimit: o.bodyLimit ?? 64 * 1024 * 1024,
     genReqId: () => randomId(4),
   });
+  // First, so refused requests (a wrong token) are audited too.
+  registerAuditHook(app, { audit: o.berth.audit, unixActor: o.unixActor ?? `uid:${process.getuid?.() ?? 'unknown'}`, ...(o.token ? { token: o.token } : {}), log: o.log });
   if (o.token) {
     const token = o.token;
     app.addHook('onRequest', async (req) => {
@@ -60,7 +62,6 @@ export function createApiServer(o: ApiServerOptions): FastifyInstance {
       }
     });
   }
-  registerAuditHook(app, { audit: o.berth.audit, unixActor: o.unixActor ?? `uid:${process.getuid?.() ?? 'unknown'}`, ...(o.token ? { token: o.token } : {}), log: o.log });
   const metrics = o.metrics;
   app.addHook('onResponse', async (req, reply) => {
     metrics?.request(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);

@@ -25,6 +25,8 @@ export interface ImageServiceDeps {
   log: Logger;
   /** The `BASE_IMAGE` of each variant when a call names none; default the Dockerfile's own (`ubuntu:22.04`, `alpine:3.19`). */
   baseImages?: Partial<Record<ImageVariant, string>>;
+  /** Throws `PolicyDenied` for a host path a build may not read (the mount rules: a context is a read of the host). */
+  checkHostPath?: (path: string, field: string) => void;
 }
 
 function infoOf(s: ImageSummary): ImageInfo {
@@ -41,6 +43,8 @@ export class ImageService implements ImagesApi {
 
   async build(input: BuildRequest, o: BuildCallOptions = {}): Promise<BuildImageResult> {
     const req = parse(buildRequestSchema, input, 'build request');
+    if (req.context) this.d.checkHostPath?.(req.context, 'context');
+    if (req.dockerfile) this.d.checkHostPath?.(req.dockerfile, 'dockerfile');
     if (!req.context) {
       const r = await this.ensureBaseImage(req.variant ?? 'ubuntu', {
         force: true,
@@ -81,6 +85,7 @@ export class ImageService implements ImagesApi {
   }
 
   private async ensure(variant: ImageVariant, tag: string, o: EnsureBaseImageOptions, onEvent: BuildCallOptions['onEvent']): Promise<EnsureBaseImageResult> {
+    if (o.dockerfile) this.d.checkHostPath?.(o.dockerfile, 'dockerfile');
     const dockerfile = o.dockerfile ?? variantDockerfile(variant);
     let text: string;
     try {

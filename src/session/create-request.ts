@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { z } from 'zod';
 import { BerthError, invalidArgument } from '../common/errors.js';
 import { ContainerSpecBuilder } from '../spec/builder.js';
@@ -138,6 +139,6 @@ export function resolveSessionSpec(
   if (!merged.image) throw invalidArgument([{ path: 'image', message: `is required (the template "${templateName}" has none)` }], 'session request');
   // The policy's name stands in for the network until the session manager places it, so the profile sees it.
   if (request.network !== undefined) merged.network = normalisePolicy(request.network).policy;
-  const secured = applyProfile(merged, request.security ?? 'standard', { workspace: request.baseDir ?? DEFAULT_BASE_DIR });
+  const secured = applyProfile(merged, request.security ?? 'standard', { workspace: posix.normalize(request.baseDir ?? DEFAULT_BASE_DIR) });
   return { request, spec: ContainerSpecBuilder.from(secured).build() };
 }

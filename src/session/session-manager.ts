@@ -119,9 +119,21 @@ export class SessionManager implements SessionsApi {
           ...(request.network !== undefined && normalisePolicy(request.network).policy !== 'none'
             ? [{ path: 'network', message: 'the local backend has no network isolation; only none applies (use the engine backend)' }]
             : []),
+          ...(request.variant !== undefined ? [{ path: 'variant', message: 'is an image; the local backend runs host processes (use the engine backend)' }] : []),
         ];
+        if (request.security === 'strict') {
+          throw new BerthError('PolicyDenied', 'the strict profile needs the engine backend: the local backend runs host processes with no isolation', {
+            details: { problems: [{ path: 'security', message: 'strict is not available on the local backend' }] },
+          });
+        }
         if (problems.length) throw invalidArgument(problems, 'session request');
       } else {
+        assertOwnVolumesOnly(spec);
+        if (request.security === 'strict' && request.volumes?.workspace?.type === 'volume') {
+          throw new BerthError('PolicyDenied', 'the strict profile runs as a non-root user, and a workspace volume is root-owned; use volumes.workspace { type: "tmpfs", size }', {
+            details: { problems: [{ path: 'volumes.workspace', message: 'a volume workspace is not writable under strict' }] },
+          });
+        }
         this.engineSide().containers.assertAllowed(spec);
       }
       const s = await this.createFrom(spec, {
@@ -591,4 +603,19 @@ function mergeTmpfs(spec: Record<string, string> | undefined, vols: { mounts: Ar
     out[path] = [options, ...owner].join(',');
   }
   return out;
+}
+
+/** Volumes berth makes for one session (`berth-ws-…`, `berth-logs-…`) or shares by key (`berth-cache-…`). */
+const SESSION_VOLUME = /^berth-(ws|logs|cache)-/;
+
+/**
+ * A request's own mounts may not name berth's session volumes: another session's
+ * workspace or logs are its own (`PolicyDenied`); caches come through `volumes.caches`.
+ */
+function assertOwnVolumesOnly(spec: ContainerSpec): void {
+  const bad = (spec.mounts ?? []).map((m, i) => ({ m, i })).filter(({ m }) => m.type === 'volume' && SESSION_VOLUME.test(m.source ?? ''));
+  if (!bad.length) return;
+  throw new BerthError('PolicyDenied', `mounts name berth's session volumes (${bad.map(({ m }) => m.source).join(', ')}); a session gets its own through the volumes field`, {
+    details: { problems: bad.map(({ i }) => ({ path: `mounts.${i}.source`, message: 'session-volume: belongs to a session' })) },
+  });
 }

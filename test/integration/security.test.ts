@@ -96,11 +96,13 @@ describe(`security in-process (${engineUnderTest()})`, () => {
   it('a fork bomb is held at the pids limit and the host and other sessions stay responsive', async () => {
     const bomb = await session({ spec: { pidsLimit: 48 } });
     const other = await session();
-    void t.berth.sessions.exec(bomb.id, { cmd: ['sh', '-c', 'b() { b | b & }; b; sleep 20'], timeoutMs: 20_000 }).catch(() => undefined);
+    void t.berth.sessions.exec(bomb.id, { cmd: ['sh', '-c', 'b() { b | b & }; b; sleep 60'], timeoutMs: 60_000 }).catch(() => undefined);
+    // Sample until the bomb has been seen at work a few times (it starts when the exec does, later on a busy machine).
     let pids = 0;
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0, seen = 0; i < 40 && seen < 4; i++) {
       await new Promise((r) => setTimeout(r, 500));
       pids = Math.max(pids, (await t.berth.engineClient.containerStats(bomb.containerId!)).pids);
+      if (pids > 10) seen++;
     }
     expect(pids).toBeGreaterThan(10);
     expect(pids).toBeLessThanOrEqual(48);
@@ -161,6 +163,19 @@ describe(`security in-process (${engineUnderTest()})`, () => {
     expect((await sh(s, 'id -u; touch /x 2>/dev/null || echo read-only')).stdout).toBe('65534\nread-only\n');
     const r = await t.berth.security.score(s.id);
     expect(r.failed).toEqual([]);
+  });
+
+  it('refuses strict on the local backend, other sessions\' volumes, strict with a workspace volume, and builds reading protected host paths', async () => {
+    const name = uniqueName('refused');
+    expect((await caught(t.berth.sessions.create({ name, backend: 'local', security: 'strict' }))).code).toBe('PolicyDenied');
+    const other = await caught(t.berth.sessions.create({ name, image: FIXTURE_IMAGE, labels, spec: { mounts: [{ type: 'volume', source: 'berth-ws-s-abcdef', target: '/steal' }] } }));
+    expect(other.code).toBe('PolicyDenied');
+    expect(other.message).toContain('berth-ws-s-abcdef');
+    expect((await caught(t.berth.sessions.create({ name, image: FIXTURE_IMAGE, labels, security: 'strict', volumes: { workspace: { type: 'volume' } } }))).code).toBe('PolicyDenied');
+    expect(await t.berth.sessions.list({ name, all: true })).toEqual([]);
+    const build = await caught(t.berth.images.build({ context: '/etc', tag: `${uniqueName('ctx')}:t` }));
+    expect(build.code).toBe('PolicyDenied');
+    expect(build.message).toContain('system-dir');
   });
 
   it('refuses a runtime the engine does not have', async () => {
