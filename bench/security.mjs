@@ -47,7 +47,7 @@ for (const engine of engines) {
       await undo();
     }
   }
-  report(`${engine} ${berth.engine.version}: session create (running) by profile vs raw create+start${runsc ? '' : ' (runsc not registered)'}`, rows, 'raw create+start');
+  report(`${engine} ${berth.engine.version}: session create (running) by profile vs raw create+start${runsc ? '' : engine === 'docker' ? ' (runsc not registered)' : ' (runsc: Docker only)'}`, rows, 'raw create+start');
   const strict = rows['berth strict'].slice().sort((a, b) => a - b)[Math.floor(n / 2)];
   const standard = rows['berth standard'].slice().sort((a, b) => a - b)[Math.floor(n / 2)];
   console.log(`  strict / standard p50 ratio: ${(strict / standard).toFixed(2)}x`);
