@@ -16,8 +16,9 @@ import type { NetworkManager } from '../network/network-manager.js';
 import { normalisePolicy, sessionNetworkName, specWithPolicy, type NetworkPolicy } from '../network/network-policy.js';
 import type { OpMetricsRepository } from '../store/op-metrics-repository.js';
 import type { NewSession, SessionRepository } from '../store/session-repository.js';
-import type { SessionVolumesRequest } from '../volume/session-volumes.js';
+import { withSessionMounts, type SessionVolumesRequest } from '../volume/session-volumes.js';
 import type { VolumeManager } from '../volume/volume-manager.js';
+import { assertEngineRequest, assertLocalRequest } from './create-checks.js';
 import { DEFAULT_BASE_DIR, parseSessionRequest, resolveSessionSpec, type CreateSessionRequest } from './create-request.js';
 import type { ImagesApi } from '../image/images-api.js';
 import { attachEngine, openEngineShell } from '../interactive/engine-shell.js';
@@ -111,29 +112,9 @@ export class SessionManager implements SessionsApi {
       const { request, spec } = resolveSessionSpec(input, this.d.templates, variantImage);
       const { backend, fallback } = this.chooseBackend(request.backend);
       fellBack = fallback;
-      if (backend === 'local') {
-        const problems = [
-          ...(request.baseDir !== undefined ? [{ path: 'baseDir', message: "is the sandbox's own directory on the local backend; leave it unset" }] : []),
-          ...(request.confine === false ? [{ path: 'confine', message: 'cannot be turned off on the local backend' }] : []),
-          ...(request.volumes !== undefined ? [{ path: 'volumes', message: 'need a container engine; the local backend has none' }] : []),
-          ...(request.network !== undefined && normalisePolicy(request.network).policy !== 'none'
-            ? [{ path: 'network', message: 'the local backend has no network isolation; only none applies (use the engine backend)' }]
-            : []),
-          ...(request.variant !== undefined ? [{ path: 'variant', message: 'is an image; the local backend runs host processes (use the engine backend)' }] : []),
-        ];
-        if (request.security === 'strict') {
-          throw new BerthError('PolicyDenied', 'the strict profile needs the engine backend: the local backend runs host processes with no isolation', {
-            details: { problems: [{ path: 'security', message: 'strict is not available on the local backend' }] },
-          });
-        }
-        if (problems.length) throw invalidArgument(problems, 'session request');
-      } else {
-        assertOwnVolumesOnly(spec);
-        if (request.security === 'strict' && request.volumes?.workspace?.type === 'volume') {
-          throw new BerthError('PolicyDenied', 'the strict profile runs as a non-root user, and a workspace volume is root-owned; use volumes.workspace { type: "tmpfs", size }', {
-            details: { problems: [{ path: 'volumes.workspace', message: 'a volume workspace is not writable under strict' }] },
-          });
-        }
+      if (backend === 'local') assertLocalRequest(request);
+      else {
+        assertEngineRequest(request, spec);
         this.engineSide().containers.assertAllowed(spec);
       }
       const s = await this.createFrom(spec, {
@@ -201,7 +182,7 @@ export class SessionManager implements SessionsApi {
     let container: Container | undefined;
     try {
       const vols = how.volumes ? await side.volumes.prepareSession(id, how.volumes, { baseDir: meta.baseDir, labels: meta.labels }) : undefined;
-      const mounted = vols ? { mounts: [...(spec.mounts ?? []), ...vols.mounts], tmpfs: mergeTmpfs(spec.tmpfs, vols, meta.baseDir) } : {};
+      const mounted = vols ? withSessionMounts(spec, vols, meta.baseDir) : {};
       if (spec.network === sessionNetworkName(id)) await this.networks().ensureSessionNetwork(id, spec.labels ?? {});
       container = await side.containers.create({ ...spec, ...mounted, name: containerName }, { labels: { [LABELS.session]: id } });
       this.d.repo.bindContainer(id, container.id);
@@ -536,7 +517,7 @@ export class SessionManager implements SessionsApi {
 
   /** After a session on an isolated network ended or failed: removes session networks nobody uses any more. */
   private async releaseNetworks(spec: ContainerSpec): Promise<void> {
-    if (!spec.network?.startsWith(sessionNetworkName('')) || !this.d.engine?.networks) return;
+    if (!spec.network?.startsWith(sessionNetworkName('')) || !this.d.engine) return;
     await this.d.engine.networks.releaseSessionNetworks().catch((err: unknown) => this.d.log.warn({ err, network: spec.network }, 'could not remove a session network'));
   }
 
@@ -588,34 +569,4 @@ function noEngine(): BerthError {
     'EngineUnavailable',
     "berth has no container engine (Docker or Podman) here; start one (scripts/bootstrap-engines.sh), or ask for backend: 'local' (or configure fallback: 'local')",
   );
-}
-
-/**
- * The spec's tmpfs mounts with the session volumes' over them. A workspace volume replaces a
- * tmpfs at the base dir (the strict profile's); a tmpfs workspace keeps the strict one's
- * owner options (`uid=`, `gid=`) with the requested size.
- */
-function mergeTmpfs(spec: Record<string, string> | undefined, vols: { mounts: Array<{ target: string }>; tmpfs: Record<string, string> }, baseDir: string): Record<string, string> {
-  const out = { ...spec };
-  if (vols.mounts.some((m) => m.target === baseDir)) delete out[baseDir];
-  for (const [path, options] of Object.entries(vols.tmpfs)) {
-    const owner = (out[path] ?? '').split(',').filter((o) => /^(uid|gid)=/.test(o));
-    out[path] = [options, ...owner].join(',');
-  }
-  return out;
-}
-
-/** Volumes berth makes for one session (`berth-ws-…`, `berth-logs-…`) or shares by key (`berth-cache-…`). */
-const SESSION_VOLUME = /^berth-(ws|logs|cache)-/;
-
-/**
- * A request's own mounts may not name berth's session volumes: another session's
- * workspace or logs are its own (`PolicyDenied`); caches come through `volumes.caches`.
- */
-function assertOwnVolumesOnly(spec: ContainerSpec): void {
-  const bad = (spec.mounts ?? []).map((m, i) => ({ m, i })).filter(({ m }) => m.type === 'volume' && SESSION_VOLUME.test(m.source ?? ''));
-  if (!bad.length) return;
-  throw new BerthError('PolicyDenied', `mounts name berth's session volumes (${bad.map(({ m }) => m.source).join(', ')}); a session gets its own through the volumes field`, {
-    details: { problems: bad.map(({ i }) => ({ path: `mounts.${i}.source`, message: 'session-volume: belongs to a session' })) },
-  });
 }

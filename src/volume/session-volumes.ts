@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { z } from 'zod';
+import type { ContainerSpec } from '../spec/container-spec.js';
 import { parseSize } from '../spec/size.js';
+import type { SessionMounts } from './volume-manager.js';
 
 /** The volumes a session asks for (engine backend only). */
 export interface SessionVolumesRequest {
@@ -53,4 +55,24 @@ export const logsVolumeName = (sessionId: string): string => `berth-logs-${sessi
 /** The cache volume for a key: the same for every session of one berth instance that names the key. */
 export function cacheVolumeName(instance: string, key: string): string {
   return `berth-cache-${createHash('sha256').update(`${instance}\0${key}`).digest('hex').slice(0, 24)}`;
+}
+
+/** True for the names berth gives session volumes: `berth-ws-…`, `berth-logs-…`, `berth-cache-…`. */
+export function isSessionVolumeName(name: string): boolean {
+  return /^berth-(ws|logs|cache)-/.test(name);
+}
+
+/**
+ * A spec's mounts and tmpfs with a session's volumes added. A workspace volume replaces a
+ * tmpfs at the base dir (the strict profile's); a tmpfs workspace keeps the strict one's
+ * owner options (`uid=`, `gid=`) with the requested size.
+ */
+export function withSessionMounts(spec: Pick<ContainerSpec, 'mounts' | 'tmpfs'>, vols: SessionMounts, baseDir: string): Pick<ContainerSpec, 'mounts' | 'tmpfs'> {
+  const tmpfs = { ...spec.tmpfs };
+  if (vols.mounts.some((m) => m.target === baseDir)) delete tmpfs[baseDir];
+  for (const [path, options] of Object.entries(vols.tmpfs)) {
+    const owner = (tmpfs[path] ?? '').split(',').filter((o) => /^(uid|gid)=/.test(o));
+    tmpfs[path] = [options, ...owner].join(',');
+  }
+  return { mounts: [...(spec.mounts ?? []), ...vols.mounts], tmpfs };
 }
