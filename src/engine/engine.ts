@@ -6,11 +6,10 @@ import { request as httpsRequest } from 'node:https';
 import { BerthError } from '../common/errors.js';
 import { silentLogger, type Logger } from '../common/logger.js';
 import { signalled } from './connect.js';
-import { canonicalImageName } from './quirks.js';
 import { detectEngine, type DetectOptions, type DetectResult } from './detect.js';
 import { engineStatus, translateEngineError } from './errors.js';
 import { EngineNetworks } from './networks.js';
-import { tmpfsOptionsFor } from './quirks.js';
+import { canonicalImageName, tmpfsOptionsFor } from './quirks.js';
 import type { EngineHostInfo, EngineInfo } from './types.js';
 import { EngineVolumes } from './volumes.js';
 

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { BerthError } from '../common/errors.js';
 import { engineStatus, translateEngineError } from './errors.js';
+import { listedName } from './names.js';
 
 /** What the engine says of one network, the same on Docker and Podman. */
 export interface EngineNetwork {
@@ -113,7 +114,7 @@ export class EngineNetworks {
     const rows = await this.call(`list containers on network ${idOrName}`, () =>
       this.docker.listContainers({ all: true, filters: JSON.stringify({ network: [idOrName] }) }),
     );
-    return rows.map((r) => ({ id: r.Id, name: (r.Names?.[0] ?? '').replace(/^\//, '') }));
+    return rows.map((r) => ({ id: r.Id, name: listedName(r) }));
   }
 
   /** Removes a network; `removed: false` when it did not exist. */

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { BerthError } from '../common/errors.js';
 import { engineStatus, translateEngineError } from './errors.js';
+import { listedName } from './names.js';
 
 /** An engine volume as berth sees it. */
 export interface EngineVolume {
@@ -86,7 +87,7 @@ export class EngineVolumes {
   /** The containers (running or not) that mount the volume. */
   async users(name: string): Promise<VolumeUser[]> {
     const rows = await this.call(`list users of volume ${name}`, () => this.docker.listContainers({ all: true, filters: JSON.stringify({ volume: [name] }) }));
-    return rows.map((r) => ({ id: r.Id, name: (r.Names?.[0] ?? '').replace(/^\//, ''), state: r.State }));
+    return rows.map((r) => ({ id: r.Id, name: listedName(r), state: r.State }));
   }
 
   /** Every mounted volume's name → the names of the containers (running or not) that mount it. One engine call. */
@@ -97,7 +98,7 @@ export class EngineVolumes {
       for (const m of r.Mounts ?? []) {
         if (m.Type !== 'volume' || !m.Name) continue;
         const list = out.get(m.Name) ?? [];
-        list.push((r.Names?.[0] ?? r.Id).replace(/^\//, ''));
+        list.push(listedName(r) || r.Id);
         out.set(m.Name, list);
       }
     }

@@ -7,6 +7,7 @@ import { toCreateOptions } from '../spec/to-create-options.js';
 import { assertValidSpec } from '../spec/validate.js';
 import { SpecPolicy } from '../security/spec-policy.js';
 import { Container } from './container.js';
+import { listedName, plainName } from '../engine/names.js';
 
 export interface CreateContainerOptions {
   /** Labels berth adds on top of the spec's (e.g. `berth.session`). */
@@ -58,7 +59,7 @@ export class ContainerManager {
   /** A handle on an existing container by id or name; `NotFound` when there is none. */
   async get(idOrName: string): Promise<Container> {
     const info = await this.engine.inspectContainer(idOrName);
-    return new Container(this.engine, { id: info.Id, name: info.Name.replace(/^\//, ''), tty: info.Config.Tty }, this.log);
+    return new Container(this.engine, { id: info.Id, name: plainName(info.Name), tty: info.Config.Tty }, this.log);
   }
 
   /** A handle on a container known to exist, without asking the engine. */
@@ -73,7 +74,7 @@ export class ContainerManager {
     const rows = await this.engine.listContainers(labels, options.all ?? true);
     return rows.map((r) => ({
       id: r.Id,
-      name: (r.Names?.[0] ?? '').replace(/^\//, ''),
+      name: listedName(r),
       image: canonicalImageName(r.Image),
       state: r.State,
       labels: r.Labels ?? {},

@@ -1,5 +1,6 @@
 import type { InspectInfo } from '../engine/engine.js';
 import { canonicalImageName } from '../engine/quirks.js';
+import { plainName } from '../engine/names.js';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead' | 'unknown';
 
@@ -35,7 +36,7 @@ export function stateFromInspect(info: InspectInfo): ContainerState {
   const finishedAt = never(s.FinishedAt);
   return {
     id: info.Id,
-    name: info.Name.replace(/^\//, ''),
+    name: plainName(info.Name),
     image: canonicalImageName(info.Config.Image),
     status,
     running: s.Running,

@@ -1,3 +1,4 @@
+import { plainName } from '../engine/names.js';
 import { z } from 'zod';
 import { BerthError, invalidArgument } from '../common/errors.js';
 import { LABELS, ownershipLabels } from '../common/labels.js';
@@ -196,7 +197,7 @@ export class NetworkManager implements NetworksApi {
     if (l[LABELS.managed] !== 'true' || l[LABELS.instance] !== this.d.instance) {
       throw new BerthError('NotFound', `no berth container "${ref}" of this instance; berth connects only its own containers`, { details: { container: ref } });
     }
-    return { id: info.Id, name: info.Name.replace(/^\//, ''), networkMode: info.HostConfig.NetworkMode ?? '' };
+    return { id: info.Id, name: plainName(info.Name), networkMode: info.HostConfig.NetworkMode ?? '' };
   }
 
   private async view(n: EngineNetwork): Promise<Network> {
