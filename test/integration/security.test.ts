@@ -7,6 +7,7 @@ import { BerthClient } from '../../src/client/client.js';
 import { silentLogger } from '../../src/common/logger.js';
 import { loadConfig } from '../../src/daemon/config.js';
 import { startDaemon, type RunningDaemon } from '../../src/daemon.js';
+import { CgroupReader } from '../../src/monitor/cgroup-reader.js';
 import { capabilityMask } from '../../src/security/capabilities.js';
 import { parseProcStatus } from '../../src/security/proc-status.js';
 import { DEFAULT_CAP_ADD } from '../../src/spec/defaults.js';
@@ -97,11 +98,16 @@ describe(`security in-process (${engineUnderTest()})`, () => {
     const bomb = await session({ spec: { pidsLimit: 48 } });
     const other = await session();
     void t.berth.sessions.exec(bomb.id, { cmd: ['sh', '-c', 'b() { b | b & }; b; sleep 60'], timeoutMs: 60_000 }).catch(() => undefined);
-    // Sample until the bomb has been seen at work a few times (it starts when the exec does, later on a busy machine).
+    // Sample the container's pids cgroup (a file read: the engine's stats API takes a second or
+    // more under the bomb) until the bomb has been seen at work a few times; it starts when the
+    // exec does, later on a busy machine.
+    const reader = new CgroupReader();
+    const paths = await reader.locate((await t.berth.engineClient.inspectContainer(bomb.containerId!)).State.Pid);
+    expect(paths).toBeDefined();
     let pids = 0;
-    for (let i = 0, seen = 0; i < 40 && seen < 4; i++) {
-      await new Promise((r) => setTimeout(r, 500));
-      pids = Math.max(pids, (await t.berth.engineClient.containerStats(bomb.containerId!)).pids);
+    for (let i = 0, seen = 0; i < 300 && seen < 10; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      pids = Math.max(pids, reader.read(paths!)?.pids ?? 0);
       if (pids > 10) seen++;
     }
     expect(pids).toBeGreaterThan(10);
