@@ -1,5 +1,5 @@
 import { BerthError } from '../common/errors.js';
-import type { FileEntry, FileToWrite } from '../files/file-entry.js';
+import type { FileEntry, FileToWrite, FileType } from '../files/file-entry.js';
 import type { FilesApi, ImportResult, WriteResult } from '../files/files-api.js';
 import type { CopyResult } from '../files/host-copy.js';
 import type { SafeExtractResult } from '../files/safe-extract.js';
@@ -72,10 +72,9 @@ export class FilesClient implements FilesApi {
   async copyOut(session: string, containerPath: string, hostPath: string): Promise<CopyResult> {
     const res = await open(this.ep, 'GET', `/v1/sessions/${seg(session)}/archive?${query({ path: containerPath })}`);
     if ((res.statusCode ?? 500) >= 400) throw await errorFrom(res);
-    const counter = { bytes: 0 };
-    const { counted, unpackToHost } = await import('../files/host-copy.js');
-    await unpackToHost(counted(res, counter), res.headers['x-berth-is-dir'] === '1', hostPath);
-    return counter;
+    const { unpackToHost } = await import('../files/host-copy.js');
+    const type = String(res.headers['x-berth-path-type'] ?? 'other') as FileType;
+    return unpackToHost(res, type, containerPath, hostPath);
   }
 
   async copyIn(session: string, hostPath: string, containerPath: string): Promise<CopyResult> {

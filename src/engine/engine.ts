@@ -5,6 +5,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BerthError } from '../common/errors.js';
 import { silentLogger, type Logger } from '../common/logger.js';
+import { getArchiveResponse, readableBody, type ArchiveBody, type EngineAddress } from './archive-reader.js';
 import { signalled } from './connect.js';
 import { detectEngine, type DetectOptions, type DetectResult } from './detect.js';
 import { engineStatus, translateEngineError } from './errors.js';
@@ -70,6 +71,12 @@ export interface ImageSummary {
   size: number;
   /** ISO 8601. */
   created: string;
+}
+
+function statFromHeader(headers: Record<string, string | undefined>, path: string): ArchiveStat {
+  const raw = headers['x-docker-container-path-stat'];
+  if (!raw) throw new BerthError('Internal', `the engine gave no stat for ${path}`);
+  return JSON.parse(Buffer.from(raw, 'base64').toString('utf8')) as ArchiveStat;
 }
 
 function tagsOf(raw: readonly string[] | null | undefined): string[] {
@@ -351,9 +358,27 @@ export class Engine {
     await this.call(`copy into container ${id} at ${path}`, () => this.docker.getContainer(id).putArchive(archive as never, { path }));
   }
 
-  /** A tar stream of `path` in the container (a file, or a directory and everything under it). */
-  async getArchive(id: string, path: string): Promise<Readable> {
-    return this.call(`copy ${path} out of container ${id}`, async () => (await this.docker.getContainer(id).getArchive({ path })) as unknown as Readable);
+  /**
+   * The archive of `path` in the container (a tar of a file, or of a directory and
+   * everything under it) and the path's stat, from one request. Read over a bare socket
+   * (archive-reader.ts); through dockerode only for TLS endpoints.
+   */
+  async openArchive(id: string, path: string): Promise<{ body: ArchiveBody; stat: ArchiveStat }> {
+    return this.call(`copy ${path} out of container ${id}`, async () => {
+      const address = this.address();
+      if (!address) {
+        const res = (await this.docker.getContainer(id).getArchive({ path })) as unknown as Readable & { headers: Record<string, string | undefined> };
+        return { body: readableBody(res), stat: statFromHeader(res.headers, path) };
+      }
+      const r = await getArchiveResponse(address, `/containers/${encodeURIComponent(id)}/archive?${new URLSearchParams({ path })}`);
+      return { body: r.body, stat: statFromHeader(r.headers, path) };
+    });
+  }
+
+  /** As openArchive, with the archive as a stream. */
+  async getArchive(id: string, path: string): Promise<{ archive: Readable; stat: ArchiveStat }> {
+    const { body, stat } = await this.openArchive(id, path);
+    return { archive: body.stream(), stat };
   }
 
   /** Stat of a path in the container (from the archive endpoint's header); `NotFound` when missing. */
@@ -363,9 +388,15 @@ export class Engine {
       resume?: () => void;
     };
     res.resume?.();
-    const raw = res.headers['x-docker-container-path-stat'];
-    if (!raw) throw new BerthError('Internal', `the engine gave no stat for ${path}`);
-    return JSON.parse(Buffer.from(raw, 'base64').toString('utf8')) as ArchiveStat;
+    return statFromHeader(res.headers, path);
+  }
+
+  /** The engine's address for requests made here without dockerode; undefined for TLS. */
+  private address(): EngineAddress | undefined {
+    const m = this.docker.modem as unknown as { socketPath?: string; host?: string; port?: number; protocol?: string };
+    if (m.socketPath) return { socketPath: m.socketPath };
+    if (m.protocol === 'https' || !m.host) return undefined;
+    return { host: m.host, port: Number(m.port ?? 2375) };
   }
 
   /** Commits the container's filesystem to an image `repo:tag` with labels; returns the image id. */

@@ -9,6 +9,8 @@ export function coalesce(size: number = WRITE_CHUNK): Transform {
   let held = 0;
   return new Transform({
     transform(chunk: Buffer, _enc, callback) {
+      // Already large enough for one write: no copy.
+      if (held === 0 && chunk.length >= size / 4) return callback(null, chunk);
       parts.push(chunk);
       held += chunk.length;
       if (held < size) return callback();

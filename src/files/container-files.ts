@@ -2,9 +2,10 @@ import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BerthError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import type { Engine } from '../engine/engine.js';
+import type { ArchiveStat, Engine } from '../engine/engine.js';
 import { runExec } from '../exec/run-exec.js';
-import { typeFromGoMode, type FileEntry, type FileToWrite } from './file-entry.js';
+import { typeFromGoMode, type FileEntry, type FileToWrite, type FileType } from './file-entry.js';
+import { unpackFileToHost, unpackToHost, type CopyResult } from './host-copy.js';
 import { listArchive, packDirectories, packFiles, readFirstFile } from './tar.js';
 
 /**
@@ -19,17 +20,13 @@ export class ContainerFiles {
   ) {}
 
   async stat(id: string, path: string): Promise<FileEntry> {
-    const st = await this.engine.statPath(id, path);
-    const type = typeFromGoMode(st.mode);
-    return {
-      name: posix.basename(path) || '/',
-      path,
-      type,
-      size: type === 'directory' ? 0 : st.size,
-      mode: st.mode & 0o777,
-      mtime: new Date(st.mtime).toISOString(),
-      ...(st.linkTarget ? { linkTarget: st.linkTarget } : {}),
-    };
+    return entryOf(path, await this.engine.statPath(id, path));
+  }
+
+  /** The engine's archive of `path` and the path's entry, from one request. */
+  private async archiveOf(id: string, path: string): Promise<{ archive: Readable; entry: FileEntry }> {
+    const { archive, stat } = await this.engine.getArchive(id, path);
+    return { archive, entry: entryOf(path, stat) };
   }
 
   private async exists(id: string, path: string): Promise<FileEntry | undefined> {
@@ -71,20 +68,27 @@ export class ContainerFiles {
   }
 
   async readFile(id: string, path: string, maxBytes: number): Promise<Buffer> {
-    const st = await this.stat(id, path);
-    if (st.type === 'directory') throw new BerthError('InvalidArgument', `${path} is a directory; use listDirectory or exportDirectory`, { details: { path } });
+    const { archive, entry: st } = await this.archiveOf(id, path);
+    if (st.type === 'directory') {
+      archive.destroy();
+      throw new BerthError('InvalidArgument', `${path} is a directory; use listDirectory or exportDirectory`, { details: { path } });
+    }
     if (st.size > maxBytes) {
+      archive.destroy();
       throw new BerthError('InvalidArgument', `${path} is ${st.size} bytes, over maxBytes ${maxBytes}; raise maxBytes or use exportDirectory`, {
         details: { path, size: st.size, maxBytes },
       });
     }
-    return readFirstFile(await this.engine.getArchive(id, path), path, maxBytes);
+    return readFirstFile(archive, path, maxBytes);
   }
 
   async list(id: string, dir: string, recursive: boolean): Promise<FileEntry[]> {
-    const st = await this.stat(id, dir);
-    if (st.type !== 'directory') throw new BerthError('InvalidArgument', `${dir} is not a directory`, { details: { path: dir } });
-    return listArchive(await this.engine.getArchive(id, dir), dir, recursive);
+    const { archive, entry: st } = await this.archiveOf(id, dir);
+    if (st.type !== 'directory') {
+      archive.destroy();
+      throw new BerthError('InvalidArgument', `${dir} is not a directory`, { details: { path: dir } });
+    }
+    return listArchive(archive, dir, recursive);
   }
 
   /** Deletes a file, or a directory with `recursive`. `NotFound` when missing. Needs `rm` in the image. */
@@ -98,9 +102,24 @@ export class ContainerFiles {
   }
 
   /** The engine's tar of `path`: a directory (entries start with its own name) or one file. */
-  async exportArchive(id: string, path: string): Promise<{ archive: Readable; isDir: boolean }> {
-    const st = await this.stat(id, path);
-    return { archive: await this.engine.getArchive(id, path), isDir: st.type === 'directory' };
+  async exportArchive(id: string, path: string): Promise<{ archive: Readable; type: FileType }> {
+    const { archive, entry } = await this.archiveOf(id, path);
+    return { archive, type: entry.type };
+  }
+
+  /**
+   * Copies a file or a directory out to the host (see SandboxFiles.copyOut). A single
+   * file is written straight from the engine's response (TarFileWriter), the 100 MB case.
+   */
+  async copyOut(id: string, path: string, hostPath: string): Promise<CopyResult> {
+    const { body, stat } = await this.engine.openArchive(id, path);
+    const { type } = entryOf(path, stat);
+    if (type !== 'file') return unpackToHost(body.stream(), type, path, hostPath);
+    try {
+      return await unpackFileToHost(body.drain, path, hostPath);
+    } finally {
+      body.close();
+    }
   }
 
   /** Extracts a tar stream into `dir` (created first). */
@@ -108,4 +127,17 @@ export class ContainerFiles {
     await this.mkdirp(id, dir);
     await this.engine.putArchive(id, dir, archive);
   }
+}
+
+function entryOf(path: string, st: ArchiveStat): FileEntry {
+  const type = typeFromGoMode(st.mode);
+  return {
+    name: posix.basename(path) || '/',
+    path,
+    type,
+    size: type === 'directory' ? 0 : st.size,
+    mode: st.mode & 0o777,
+    mtime: new Date(st.mtime).toISOString(),
+    ...(st.linkTarget ? { linkTarget: st.linkTarget } : {}),
+  };
 }

@@ -1,12 +1,15 @@
-import { createReadStream } from 'node:fs';
-import { mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { constants, createReadStream } from 'node:fs';
+import { open, rename, rm, stat, utimes } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import tarFs from 'tar-fs';
 import tar from 'tar-stream';
 import { BerthError } from '../common/errors.js';
 import { coalesce, WRITE_CHUNK } from './coalesce.js';
+import type { FileType } from './file-entry.js';
 import { extractSafely } from './safe-extract.js';
+import { TarFileWriter } from './tar-file-writer.js';
 
 export interface CopyResult {
   /** Bytes moved: a single file's content, else the archive's. */
@@ -47,22 +50,70 @@ export async function packHostPath(hostPath: string, as: string | undefined, cou
   return { archive: pack as unknown as Readable, isDir: false };
 }
 
+/** Hands each piece of an archive to `consume`, synchronously, resolving at its end. */
+export type ArchiveDrain = (consume: (piece: Buffer) => void) => Promise<void>;
+
+/** An ArchiveDrain over a Readable. */
+export const drainOf =
+  (archive: Readable): ArchiveDrain =>
+  async (consume) => {
+    for await (const chunk of archive) consume(chunk as Buffer);
+  };
+
+/** Where a file copied out lands: `hostPath`, or `hostPath/<its name>` when that is a directory (as `docker cp`). */
+async function hostFileTarget(hostPath: string, containerPath: string): Promise<string> {
+  const st = await stat(hostPath).catch(() => undefined);
+  return st?.isDirectory() ? join(hostPath, basename(containerPath)) : hostPath;
+}
+
 /**
- * Writes an engine archive of a container path to the host: a directory's contents into
- * `hostPath` (created), or a single file at `hostPath`. Extraction is safe (extractSafely).
+ * Writes the one file of a tar archive to the host, at `hostPath` or into it when it is a
+ * directory, with the archive's mode and mtime. The content goes to a temporary file
+ * beside the target (created exclusively, never through a symlink) that is renamed into
+ * place at the end; on failure it is removed and the target is untouched.
+ * Returns the content's bytes.
  */
-export async function unpackToHost(archive: Readable, isDir: boolean, hostPath: string): Promise<void> {
-  if (isDir) {
-    await extractSafely(archive, hostPath, { strip: 1 });
-    return;
-  }
-  const tmp = await mkdtemp(join(dirname(hostPath), '.berth-cp-'));
+export async function unpackFileToHost(drain: ArchiveDrain, containerPath: string, hostPath: string): Promise<CopyResult> {
+  const target = await hostFileTarget(hostPath, containerPath);
+  const tmp = join(dirname(target), `.berth-cp-${randomBytes(6).toString('hex')}`);
+  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600).catch((err: NodeJS.ErrnoException) => {
+    throw err.code === 'ENOENT' ? new BerthError('NotFound', `host directory ${dirname(target)} does not exist`, { details: { hostPath } }) : err;
+  });
   try {
-    const r = await extractSafely(archive, tmp, { strip: 0 });
-    if (r.files !== 1) throw new BerthError('Internal', `expected one file in the archive, got ${r.files}`);
-    const [name] = await readdir(tmp);
-    await rename(join(tmp, name ?? ''), hostPath);
+    const writer = new TarFileWriter(fh.fd, containerPath);
+    await drain((piece) => writer.feed(piece));
+    writer.end();
+    await fh.chmod(writer.mode);
+    await fh.close();
+    if (writer.mtime !== undefined) await utimes(tmp, writer.mtime, writer.mtime);
+    await rename(tmp, target);
+    return { bytes: writer.bytes };
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Writes an archive of a container path to the host: a directory's contents into
+ * `hostPath` (created, extracted safely: see extractSafely), or its one file
+ * (unpackFileToHost); `type` is the path's. Other types are refused (InvalidArgument).
+ * Bytes: a file's content, else the archive's.
+ */
+export async function unpackToHost(archive: Readable, type: FileType, containerPath: string, hostPath: string): Promise<CopyResult> {
+  try {
+    if (type === 'symlink' || type === 'other') {
+      throw new BerthError('InvalidArgument', `${containerPath} is a ${type === 'other' ? 'special file' : 'symlink'}; copyOut copies regular files and directories (copy a link's target by its own path)`, {
+        details: { path: containerPath, type },
+      });
+    }
+    if (type === 'file') return await unpackFileToHost(drainOf(archive), containerPath, hostPath);
+    const counter = { bytes: 0 };
+    await extractSafely(counted(archive, counter), hostPath, { strip: 1 });
+    return counter;
   } finally {
-    await rm(tmp, { recursive: true, force: true });
+    // Unread, an engine's archive stream holds the container (Docker waits for it on remove).
+    archive.destroy();
   }
 }

@@ -6,9 +6,9 @@ import { BerthError, invalidArgument } from '../common/errors.js';
 import type { SessionManager } from '../session/session-manager.js';
 import { problemsFromZod } from '../spec/validate.js';
 import type { OpMetrics, OpMetricsRepository } from '../store/op-metrics-repository.js';
-import type { FileEntry, FileToWrite } from './file-entry.js';
+import type { FileEntry, FileToWrite, FileType } from './file-entry.js';
 import { DEFAULT_MAX_READ_BYTES, MAX_WRITE_BYTES, type FilesApi, type ImportResult, type WriteResult } from './files-api.js';
-import { counted, packHostPath, unpackToHost, type CopyResult } from './host-copy.js';
+import { counted, packHostPath, type CopyResult } from './host-copy.js';
 import { extractSafely, type SafeExtractResult } from './safe-extract.js';
 import type { SandboxFiles } from '../session/sandbox.js';
 import { resolveSandboxPath } from './sandbox-path.js';
@@ -103,8 +103,8 @@ export class SessionFiles implements FilesApi {
   async exportDirectory(session: string, containerDir: string, hostDir: string): Promise<SafeExtractResult> {
     return this.measured('exportDirectory', async () => {
       const t = this.target(session, containerDir);
-      const { archive, isDir } = await t.files.exportArchive(t.id, t.path);
-      if (!isDir) {
+      const { archive, type } = await t.files.exportArchive(t.id, t.path);
+      if (type !== 'directory') {
         archive.destroy();
         throw new BerthError('InvalidArgument', `${t.path} is not a directory; use copyOut for a file`, { details: { path: t.path } });
       }
@@ -113,17 +113,15 @@ export class SessionFiles implements FilesApi {
   }
 
   /** The archive of a path as the engine gives it (for the HTTP API's export and copyOut). */
-  async exportArchive(session: string, containerPath: string): Promise<{ archive: Readable; isDir: boolean }> {
+  async exportArchive(session: string, containerPath: string): Promise<{ archive: Readable; type: FileType }> {
     const t = this.target(session, containerPath);
     return t.files.exportArchive(t.id, t.path);
   }
 
   async copyOut(session: string, containerPath: string, hostPath: string): Promise<CopyResult> {
     return this.measured('copyOut', async () => {
-      const { archive, isDir } = await this.exportArchive(session, containerPath);
-      const counter = { bytes: 0 };
-      await unpackToHost(counted(archive, counter), isDir, hostPath);
-      return counter;
+      const t = this.target(session, containerPath);
+      return t.files.copyOut(t.id, t.path, hostPath);
     });
   }
 

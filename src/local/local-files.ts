@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import tarFs from 'tar-fs';
 import { BerthError } from '../common/errors.js';
 import type { FileEntry, FileToWrite, FileType } from '../files/file-entry.js';
+import { unpackToHost, type CopyResult } from '../files/host-copy.js';
 import { extractSafely } from '../files/safe-extract.js';
 import type { SandboxFiles } from '../session/sandbox.js';
 
@@ -137,11 +138,16 @@ export class LocalFiles implements SandboxFiles {
     await rm(path, { recursive, force: true });
   }
 
-  async exportArchive(id: string, path: string): Promise<{ archive: Readable; isDir: boolean }> {
+  async exportArchive(id: string, path: string): Promise<{ archive: Readable; type: FileType }> {
     await this.confined(id, path);
     const st = await this.lstatOrThrow(path);
     const pack = tarFs.pack(dirname(path), { entries: [basename(path)] });
-    return { archive: Readable.from(pack as AsyncIterable<Buffer>), isDir: st.isDirectory() };
+    return { archive: Readable.from(pack as AsyncIterable<Buffer>), type: typeOf(st) };
+  }
+
+  async copyOut(id: string, path: string, hostPath: string): Promise<CopyResult> {
+    const { archive, type } = await this.exportArchive(id, path);
+    return unpackToHost(archive, type, path, hostPath);
   }
 
   async importArchive(id: string, dir: string, archive: Readable): Promise<void> {

@@ -2,7 +2,8 @@ import type { Readable } from 'node:stream';
 import type { ExecOptions } from '../exec/exec-options.js';
 import type { ExecStream } from '../exec/exec-stream.js';
 import type { ExecResult } from '../exec/run-exec.js';
-import type { FileEntry, FileToWrite } from '../files/file-entry.js';
+import type { CopyResult } from '../files/host-copy.js';
+import type { FileEntry, FileToWrite, FileType } from '../files/file-entry.js';
 import type { LogsOptions, LogStreams } from '../lifecycle/logs.js';
 
 /** Where a session runs: a container on the engine, or a host directory (the local backend). */
@@ -38,7 +39,12 @@ export interface SandboxFiles {
   /** A directory only with `recursive` (else `Conflict`); `NotFound` when missing. */
   remove(id: string, path: string, recursive: boolean): Promise<void>;
   /** A tar of `path`: a directory (entries start with its own name) or one file. */
-  exportArchive(id: string, path: string): Promise<{ archive: Readable; isDir: boolean }>;
+  exportArchive(id: string, path: string): Promise<{ archive: Readable; type: FileType }>;
   /** Extracts a tar stream into `dir` (created first). */
   importArchive(id: string, dir: string, archive: Readable): Promise<void>;
+  /**
+   * Copies `path` out to the host: a directory's contents into `hostPath` (created), a file
+   * to `hostPath` (or into it, when it is a directory). Bytes: a file's content, else the archive's.
+   */
+  copyOut(id: string, path: string, hostPath: string): Promise<CopyResult>;
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Berth, BerthError } from '../../src/index.js';
@@ -138,6 +138,41 @@ describe.each(backends)(`files through %s (${engineUnderTest()})`, (_label, make
     await b.files.copyOut(s.id, 'renamed.txt', join(dirs.dir, `back-${_label.replace(/\W/g, '')}.txt`));
     expect(readFileSync(join(dirs.dir, `back-${_label.replace(/\W/g, '')}.txt`), 'utf8')).toBe('nested');
     expect(await code(b.files.importDirectory(s.id, join(dirs.dir, 'nope'), 'x'))).toBe('NotFound');
+  });
+
+  it('copies a large file out byte for byte with its mode and mtime, into a directory as docker cp does, and leaves nothing on failure', async () => {
+    const s = await session();
+    const blob = randomBytes(24 * 1024 * 1024 + 5);
+    const here = join(dirs.dir, `cpout-${_label.replace(/\W/g, '')}`);
+    mkdirSync(here, { recursive: true });
+    writeFileSync(join(here, 'blob.bin'), blob);
+    await b.files.copyIn(s.id, join(here, 'blob.bin'), 'big/blob.bin');
+    const ex = await b.sessions.exec(s.id, { cmd: ['sh', '-c', 'cd /workspace/big && chmod 751 blob.bin && touch -d @1600000000 blob.bin && ln -s blob.bin link'] });
+    expect(ex.exitCode).toBe(0);
+
+    const r = await b.files.copyOut(s.id, 'big/blob.bin', join(here, 'back.bin'));
+    expect(r.bytes).toBe(blob.length);
+    expect(sha(readFileSync(join(here, 'back.bin')))).toBe(sha(blob));
+    const st = statSync(join(here, 'back.bin'));
+    expect(st.mode & 0o777).toBe(0o751);
+    expect(Math.round(st.mtimeMs / 1000)).toBe(1_600_000_000);
+
+    // An existing directory as the target receives the file under its own name.
+    mkdirSync(join(here, 'into'));
+    await b.files.copyOut(s.id, 'big/blob.bin', join(here, 'into'));
+    expect(sha(readFileSync(join(here, 'into', 'blob.bin')))).toBe(sha(blob));
+
+    // A directory copies its contents.
+    const d = await b.files.copyOut(s.id, 'big', join(here, 'dir'));
+    expect(d.bytes).toBeGreaterThan(blob.length);
+    expect(readdirSync(join(here, 'dir')).sort()).toEqual(['blob.bin', 'link']);
+
+    // Refusals leave the target as it was and no temporary files.
+    const before = readdirSync(here).sort();
+    expect(await code(b.files.copyOut(s.id, 'big/link', join(here, 'link-out')))).toBe('InvalidArgument');
+    expect(await code(b.files.copyOut(s.id, 'big/nope', join(here, 'nope-out')))).toBe('NotFound');
+    expect(await code(b.files.copyOut(s.id, 'big/blob.bin', join(here, 'no-such-dir', 'x')))).toBe('NotFound');
+    expect(readdirSync(here).sort()).toEqual(before);
   });
 
   it('keeps exec defaults (workdir, env) on the session', async () => {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -156,6 +156,14 @@ describe.each(backends)('local backend through %s', (label, make) => {
     const back = join(dirs.dir, `back-${label.replace(/\W/g, '')}.txt`);
     await b.files.copyOut(s.id, 'renamed.txt', back);
     expect(readFileSync(back, 'utf8')).toBe('nested');
+    // Into a directory under its own name, with its mode; a symlink is refused.
+    const into = join(dirs.dir, `into-${label.replace(/\W/g, '')}`);
+    mkdirSync(into);
+    await b.sessions.exec(s.id, { cmd: ['sh', '-c', `chmod 640 ${s.baseDir}/renamed.txt && ln -s renamed.txt ${s.baseDir}/link`] });
+    expect((await b.files.copyOut(s.id, 'renamed.txt', into)).bytes).toBe(6);
+    expect(statSync(join(into, 'renamed.txt')).mode & 0o777).toBe(0o640);
+    expect(await code(b.files.copyOut(s.id, 'link', join(into, 'l')))).toBe('InvalidArgument');
+    expect(readdirSync(into)).toEqual(['renamed.txt']);
     await b.sessions.setDefaults(s.id, { workdir: join(s.baseDir, 'imported'), env: { A: '1' } });
     expect((await b.sessions.exec(s.id, { cmd: ['sh', '-c', 'echo "$A $(ls | wc -l)"'] })).stdout.replace(/ +/g, ' ')).toBe('1 2\n');
   });

@@ -61,8 +61,8 @@ export function fileRoutes(app: FastifyInstance, berth: Berth): void {
   });
 
   app.get<{ Params: { id: string } }>('/v1/sessions/:id/archive', async (req, reply) => {
-    const { archive, isDir } = await files.exportArchive(req.params.id, parse(pathQuery, req.query, 'query').path);
-    return reply.type('application/x-tar').header('x-berth-is-dir', isDir ? '1' : '0').send(archive);
+    const { archive, type } = await files.exportArchive(req.params.id, parse(pathQuery, req.query, 'query').path);
+    return reply.type('application/x-tar').header('x-berth-path-type', type).send(archive);
   });
 
   app.put<{ Params: { id: string } }>('/v1/sessions/:id/archive', async (req, reply) => {
