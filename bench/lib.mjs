@@ -26,6 +26,9 @@ export async function timed(fn) {
   return performance.now() - t0;
 }
 
+/** Milliseconds with two decimals under 10 ms (keystrokes), one above. */
+const ms = (v) => v.toFixed(v < 10 ? 2 : 1);
+
 /**
  * Prints one table: each row's p50/p99 and its p50 ratio against `baseline`.
  * `target` is the ratio the issue asks for, printed beside the row it applies to.
@@ -38,7 +41,7 @@ export function report(title, rows, baseline, targets = {}) {
     const ratio = s.p50 / base.p50;
     const target = targets[label] ? `  (target <= ${targets[label].toFixed(2)}x: ${ratio <= targets[label] ? 'met' : 'MISSED'})` : '';
     console.log(
-      `  ${label.padEnd(24)} n=${String(s.n).padEnd(4)} p50 ${s.p50.toFixed(1).padStart(7)} ms  p99 ${s.p99.toFixed(1).padStart(7)} ms  ratio p50 ${ratio.toFixed(2)}x${label === baseline ? ' (baseline)' : ''}${target}`,
+      `  ${label.padEnd(24)} n=${String(s.n).padEnd(4)} p50 ${ms(s.p50).padStart(7)} ms  p99 ${ms(s.p99).padStart(7)} ms  ratio p50 ${ratio.toFixed(2)}x${label === baseline ? ' (baseline)' : ''}${target}`,
     );
   }
 }
