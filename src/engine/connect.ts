@@ -11,6 +11,15 @@ export function dockerodeFor(endpoint: string): Docker {
   });
 }
 
+/** Where a dockerode client connects: its unix socket, or a host and port (over TLS or not). */
+export type ModemAddress = { socketPath: string } | { host: string; port: number; tls: boolean };
+
+export function modemAddress(docker: Docker): ModemAddress {
+  const m = docker.modem as unknown as { socketPath?: string; host?: string; port?: number | string; protocol?: string };
+  if (m.socketPath) return { socketPath: m.socketPath };
+  return { host: m.host ?? 'localhost', port: Number(m.port ?? 2375), tls: m.protocol === 'https' };
+}
+
 /** The calls dockerode accepts an `abortSignal` for, which its type definitions omit. */
 export interface SignalledCalls {
   ping(o: { abortSignal: AbortSignal }): Promise<unknown>;

@@ -5,8 +5,8 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BerthError } from '../common/errors.js';
 import { silentLogger, type Logger } from '../common/logger.js';
-import { getArchiveResponse, readableBody, type ArchiveBody, type EngineAddress } from './archive-reader.js';
-import { signalled } from './connect.js';
+import { EngineArchives } from './archives.js';
+import { modemAddress, signalled } from './connect.js';
 import { detectEngine, type DetectOptions, type DetectResult } from './detect.js';
 import { engineStatus, translateEngineError } from './errors.js';
 import { EngineNetworks } from './networks.js';
@@ -45,15 +45,6 @@ export interface LogsRequest {
   timestamps?: boolean;
 }
 
-/** What the engine's archive endpoint says of a path. `mode` carries Go's file-type bits. */
-export interface ArchiveStat {
-  name: string;
-  size: number;
-  mode: number;
-  mtime: string;
-  linkTarget: string;
-}
-
 export interface EventsRequest {
   /** Label filters, `key=value`. */
   labels?: string[];
@@ -71,12 +62,6 @@ export interface ImageSummary {
   size: number;
   /** ISO 8601. */
   created: string;
-}
-
-function statFromHeader(headers: Record<string, string | undefined>, path: string): ArchiveStat {
-  const raw = headers['x-docker-container-path-stat'];
-  if (!raw) throw new BerthError('Internal', `the engine gave no stat for ${path}`);
-  return JSON.parse(Buffer.from(raw, 'base64').toString('utf8')) as ArchiveStat;
 }
 
 function tagsOf(raw: readonly string[] | null | undefined): string[] {
@@ -108,6 +93,8 @@ export class Engine {
   private readonly observer: EngineCallObserver | undefined;
   /** Volume calls (create, list, inspect, remove, users, sizes). */
   readonly volumes: EngineVolumes;
+  /** Archive calls: files into and out of containers, stat of a path. */
+  readonly archives: EngineArchives;
 
   private constructor(detected: DetectResult, log: Logger, observer?: EngineCallObserver) {
     this.observer = observer;
@@ -118,6 +105,7 @@ export class Engine {
     this.log = log.child({ engine: detected.info.kind });
     this.volumes = new EngineVolumes(this.docker, (what, fn) => this.call(what, fn));
     this.networks = new EngineNetworks(this.docker, (what, fn) => this.call(what, fn));
+    this.archives = new EngineArchives(this.docker, (what, fn) => this.call(what, fn));
   }
 
   static async connect(options: EngineConnectOptions = {}): Promise<Engine> {
@@ -311,11 +299,11 @@ export class Engine {
    * to the process as typed input; so this one request is made here, with Content-Length 0.
    */
   private hijack(path: string): Promise<Duplex> {
-    const m = this.docker.modem as unknown as { socketPath?: string; host?: string; port?: number; protocol?: string };
-    const request = m.protocol === 'https' ? httpsRequest : httpRequest;
+    const a = modemAddress(this.docker);
+    const request = 'tls' in a && a.tls ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
       const req = request({
-        ...(m.socketPath ? { socketPath: m.socketPath } : { host: m.host, port: m.port }),
+        ...('socketPath' in a ? { socketPath: a.socketPath } : { host: a.host, port: a.port }),
         path,
         method: 'POST',
         headers: { Connection: 'Upgrade', Upgrade: 'tcp', 'Content-Length': '0' },
@@ -351,52 +339,6 @@ export class Engine {
   /** Sets the TTY size of a container's main process, in character cells. */
   async resizeContainer(id: string, cols: number, rows: number): Promise<void> {
     await this.call(`resize container ${id}`, () => this.docker.getContainer(id).resize({ w: cols, h: rows }));
-  }
-
-  /** Extracts a tar archive (stream or Buffer) into the container at `path` (a directory that exists). */
-  async putArchive(id: string, path: string, archive: Readable | Buffer): Promise<void> {
-    await this.call(`copy into container ${id} at ${path}`, () => this.docker.getContainer(id).putArchive(archive as never, { path }));
-  }
-
-  /**
-   * The archive of `path` in the container (a tar of a file, or of a directory and
-   * everything under it) and the path's stat, from one request. Read over a bare socket
-   * (archive-reader.ts); through dockerode only for TLS endpoints.
-   */
-  async openArchive(id: string, path: string): Promise<{ body: ArchiveBody; stat: ArchiveStat }> {
-    return this.call(`copy ${path} out of container ${id}`, async () => {
-      const address = this.address();
-      if (!address) {
-        const res = (await this.docker.getContainer(id).getArchive({ path })) as unknown as Readable & { headers: Record<string, string | undefined> };
-        return { body: readableBody(res), stat: statFromHeader(res.headers, path) };
-      }
-      const r = await getArchiveResponse(address, `/containers/${encodeURIComponent(id)}/archive?${new URLSearchParams({ path })}`);
-      return { body: r.body, stat: statFromHeader(r.headers, path) };
-    });
-  }
-
-  /** As openArchive, with the archive as a stream. */
-  async getArchive(id: string, path: string): Promise<{ archive: Readable; stat: ArchiveStat }> {
-    const { body, stat } = await this.openArchive(id, path);
-    return { archive: body.stream(), stat };
-  }
-
-  /** Stat of a path in the container (from the archive endpoint's header); `NotFound` when missing. */
-  async statPath(id: string, path: string): Promise<ArchiveStat> {
-    const res = (await this.call(`stat ${path} in container ${id}`, () => this.docker.getContainer(id).infoArchive({ path }))) as unknown as {
-      headers: Record<string, string | undefined>;
-      resume?: () => void;
-    };
-    res.resume?.();
-    return statFromHeader(res.headers, path);
-  }
-
-  /** The engine's address for requests made here without dockerode; undefined for TLS. */
-  private address(): EngineAddress | undefined {
-    const m = this.docker.modem as unknown as { socketPath?: string; host?: string; port?: number; protocol?: string };
-    if (m.socketPath) return { socketPath: m.socketPath };
-    if (m.protocol === 'https' || !m.host) return undefined;
-    return { host: m.host, port: Number(m.port ?? 2375) };
   }
 
   /** Commits the container's filesystem to an image `repo:tag` with labels; returns the image id. */

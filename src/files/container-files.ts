@@ -2,7 +2,8 @@ import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BerthError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import type { ArchiveStat, Engine } from '../engine/engine.js';
+import type { ArchiveStat } from '../engine/archives.js';
+import type { Engine } from '../engine/engine.js';
 import { runExec } from '../exec/run-exec.js';
 import { typeFromGoMode, type FileEntry, type FileToWrite, type FileType } from './file-entry.js';
 import { unpackFileToHost, unpackToHost, type CopyResult } from './host-copy.js';
@@ -20,12 +21,12 @@ export class ContainerFiles {
   ) {}
 
   async stat(id: string, path: string): Promise<FileEntry> {
-    return entryOf(path, await this.engine.statPath(id, path));
+    return entryOf(path, await this.engine.archives.stat(id, path));
   }
 
   /** The engine's archive of `path` and the path's entry, from one request. */
   private async archiveOf(id: string, path: string): Promise<{ archive: Readable; entry: FileEntry }> {
-    const { archive, stat } = await this.engine.getArchive(id, path);
+    const { archive, stat } = await this.engine.archives.get(id, path);
     return { archive, entry: entryOf(path, stat) };
   }
 
@@ -53,7 +54,7 @@ export class ContainerFiles {
     }
     if (!missing.length) return;
     const names = missing.map((_, i) => `${missing.slice(0, i + 1).join('/')}/`);
-    await this.engine.putArchive(id, cur, packDirectories(names));
+    await this.engine.archives.put(id, cur, packDirectories(names));
   }
 
   /** Writes every file in one tar archive, extracted at their deepest common directory (created first). */
@@ -62,7 +63,7 @@ export class ContainerFiles {
     let root = posix.dirname(files[0]!.path);
     for (const f of files) while (!(posix.dirname(f.path) + '/').startsWith(root === '/' ? '/' : `${root}/`)) root = posix.dirname(root);
     await this.mkdirp(id, root);
-    await this.engine.putArchive(id, root, packFiles(root, files));
+    await this.engine.archives.put(id, root, packFiles(root, files));
     const bytes = files.reduce((n, f) => n + (typeof f.content === 'string' ? Buffer.byteLength(f.content) : f.content.length), 0);
     return { files: files.length, bytes };
   }
@@ -112,7 +113,7 @@ export class ContainerFiles {
    * file is written straight from the engine's response (TarFileWriter), the 100 MB case.
    */
   async copyOut(id: string, path: string, hostPath: string): Promise<CopyResult> {
-    const { body, stat } = await this.engine.openArchive(id, path);
+    const { body, stat } = await this.engine.archives.open(id, path);
     const { type } = entryOf(path, stat);
     if (type !== 'file') return unpackToHost(body.stream(), type, path, hostPath);
     try {
@@ -125,7 +126,7 @@ export class ContainerFiles {
   /** Extracts a tar stream into `dir` (created first). */
   async importArchive(id: string, dir: string, archive: Readable): Promise<void> {
     await this.mkdirp(id, dir);
-    await this.engine.putArchive(id, dir, archive);
+    await this.engine.archives.put(id, dir, archive);
   }
 }
 
