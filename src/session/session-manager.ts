@@ -3,12 +3,9 @@ import { BerthError, invalidArgument } from '../common/errors.js';
 import { randomId } from '../common/ids.js';
 import { LABELS } from '../common/labels.js';
 import type { Logger } from '../common/logger.js';
-import type { Engine } from '../engine/engine.js';
 import type { ExecResult } from '../exec/run-exec.js';
 import type { Container } from '../lifecycle/container.js';
-import type { ContainerManager } from '../lifecycle/container-manager.js';
 import type { ContainerSpec } from '../spec/container-spec.js';
-import type { ContainerFiles } from '../files/container-files.js';
 import type { LocalBackend } from '../local/local-backend.js';
 import type { AlertRules } from '../monitor/alert-rules.js';
 import type { EventBus } from '../monitor/event-bus.js';
@@ -17,13 +14,13 @@ import { normalisePolicy, sessionNetworkName, specWithPolicy, type NetworkPolicy
 import type { OpMetricsRepository } from '../store/op-metrics-repository.js';
 import type { NewSession, SessionRepository } from '../store/session-repository.js';
 import { withSessionMounts, type SessionVolumesRequest } from '../volume/session-volumes.js';
-import type { VolumeManager } from '../volume/volume-manager.js';
 import { assertEngineRequest, assertLocalRequest } from './create-checks.js';
+import type { EngineSide } from './engine-side.js';
+import { SessionIo } from './session-io.js';
+import { assertLive, findSession, noEngine } from './session-lookup.js';
 import { DEFAULT_BASE_DIR, parseSessionRequest, resolveSessionSpec, type CreateSessionRequest } from './create-request.js';
-import type { ImagesApi } from '../image/images-api.js';
-import { attachEngine, openEngineShell } from '../interactive/engine-shell.js';
 import type { AttachOptions, ShellOptions, ShellStream } from '../interactive/shell-stream.js';
-import type { Backend, Sandbox, SandboxFiles } from './sandbox.js';
+import type { Backend, SandboxFiles } from './sandbox.js';
 import { containerNameFor, SESSION_STATES, TERMINAL_STATES, type ExecDefaults, type ExecRecord, type Session, type SessionEvent, type SessionState } from './session.js';
 import type {
   ListSessionsRequest,
@@ -34,20 +31,6 @@ import type {
   SessionsApi,
   StopSessionOptions,
 } from './sessions-api.js';
-
-/** The engine side of berth: absent when it runs without an engine (local backend only). */
-export interface EngineSide {
-  engine: Engine;
-  containers: ContainerManager;
-  /** File operations on containers (the base dir is created on start). */
-  files: ContainerFiles;
-  /** Session volumes (workspace, caches, logs), removed per the cleanup policy when a session ends. */
-  volumes: VolumeManager;
-  /** Session networks (the `isolated` policy). */
-  networks: NetworkManager;
-  /** Builds a session's `variant` image when it is missing or stale. */
-  images?: Pick<ImagesApi, 'ensureBaseImage'>;
-}
 
 export interface SessionManagerDeps {
   engine?: EngineSide;
@@ -81,8 +64,6 @@ export interface ForkOptions {
   name?: string;
 }
 
-/** Default exec timeout for sessions: 10 minutes. */
-export const DEFAULT_EXEC_TIMEOUT_MS = 600_000;
 /** Repository of fork snapshot images. */
 export const SNAPSHOT_REPO = 'berth-snapshot';
 
@@ -92,10 +73,12 @@ export class SessionManager implements SessionsApi {
   private readonly now: () => number;
   /** Sessions whose state a request is changing now; engine events about them are not news. */
   private readonly changing = new Set<string>();
+  private readonly io: SessionIo;
 
   constructor(deps: SessionManagerDeps) {
     this.d = deps;
     this.now = deps.now ?? Date.now;
+    this.io = new SessionIo({ ...deps, now: this.now });
   }
 
   /**
@@ -225,7 +208,7 @@ export class SessionManager implements SessionsApi {
    */
   async fork(idOrName: string, options: ForkOptions = {}): Promise<Session> {
     const src = this.find(idOrName);
-    this.assertLive(src, 'fork');
+    assertLive(src, 'fork');
     if (src.state === 'creating') throw new BerthError('Conflict', `session ${src.name} is still being created`);
     const meta = {
       ...(options.name ? { name: options.name } : {}),
@@ -265,7 +248,7 @@ export class SessionManager implements SessionsApi {
   /** Sets defaults for later execs (persisted): `workdir`, and `env` merged over the current ones. */
   async setDefaults(idOrName: string, defaults: ExecDefaults): Promise<Session> {
     const s = this.find(idOrName);
-    this.assertLive(s, 'change');
+    assertLive(s, 'change');
     const problems = [
       ...(defaults.workdir !== undefined && !defaults.workdir.startsWith('/') ? [{ path: 'workdir', message: 'must be an absolute path' }] : []),
       ...(defaults.workdir?.startsWith('/') && s.backend === 'local' && posix.relative(s.baseDir, posix.normalize(defaults.workdir)).startsWith('..')
@@ -307,10 +290,10 @@ export class SessionManager implements SessionsApi {
 
   async stop(idOrName: string, options: StopSessionOptions = {}): Promise<Session> {
     const s = this.find(idOrName);
-    this.assertLive(s, 'stop');
+    assertLive(s, 'stop');
     if (s.state === 'stopped') return s;
     await this.changingState(s.id, async () => {
-      const c = await this.sandboxOf(s);
+      const c = await this.io.sandboxOf(s);
       if (s.state === 'paused') await c.unpause();
       await c.stop({ graceSeconds: options.graceSeconds ?? 10 });
       this.transition(s.id, 'stopped', 'stopped by request', this.now(), ['running', 'paused', 'stopped']);
@@ -320,11 +303,11 @@ export class SessionManager implements SessionsApi {
 
   async start(idOrName: string): Promise<Session> {
     const s = this.find(idOrName);
-    this.assertLive(s, 'start');
+    assertLive(s, 'start');
     if (s.state === 'running') return s;
     if (s.state === 'creating') throw new BerthError('Conflict', `session ${s.name} is still being created`);
     await this.changingState(s.id, async () => {
-      const c = await this.sandboxOf(s);
+      const c = await this.io.sandboxOf(s);
       if (s.state === 'paused') await c.unpause();
       else await c.start();
       this.transition(s.id, 'running', 'started by request', this.now(), ['stopped', 'paused']);
@@ -343,9 +326,9 @@ export class SessionManager implements SessionsApi {
    */
   async restart(idOrName: string, reason: string): Promise<Session> {
     const s = this.find(idOrName);
-    this.assertLive(s, 'restart');
+    assertLive(s, 'restart');
     await this.changingState(s.id, async () => {
-      const c = await this.sandboxOf(s);
+      const c = await this.io.sandboxOf(s);
       await c.stop({ graceSeconds: 2 });
       await c.start();
       this.transition(s.id, 'running', reason, this.now(), ['running', 'stopped', 'paused']);
@@ -363,7 +346,7 @@ export class SessionManager implements SessionsApi {
       if (s.backend === 'local') {
         await this.d.local.remove(s.containerId ?? s.baseDir);
       } else {
-        const c = await this.sandboxOf(s);
+        const c = await this.io.sandboxOf(s);
         await c.stop({ graceSeconds: 2 }).catch(() => undefined);
         await c.remove({ force: true, volumes: true });
       }
@@ -380,59 +363,29 @@ export class SessionManager implements SessionsApi {
     return this.require(s.id);
   }
 
-  async exec(idOrName: string, options: SessionExecOptions): Promise<ExecResult> {
-    const s = this.find(idOrName);
-    this.assertRunning(s);
-    const c = await this.sandboxOf(s);
-    const r = await c.exec(this.withDefaults(s, options));
-    this.d.repo.recordExec(s.id, { cmd: options.cmd, exitCode: r.exitCode, durationMs: r.durationMs, bytesOut: r.stdoutBytes + r.stderrBytes, timedOut: r.timedOut }, this.now());
-    return r;
+  exec(idOrName: string, options: SessionExecOptions): Promise<ExecResult> {
+    return this.io.exec(idOrName, options);
   }
 
-  async execStream(idOrName: string, options: SessionExecOptions): Promise<SessionExecStream> {
-    const s = this.find(idOrName);
-    this.assertRunning(s);
-    const c = await this.sandboxOf(s);
-    const stream = await c.execStream(this.withDefaults(s, options));
-    let bytesOut = 0;
-    stream.stdout.on('data', (d: Buffer) => (bytesOut += d.length));
-    stream.stderr.on('data', (d: Buffer) => (bytesOut += d.length));
-    const exit = stream.exit.then((e) => {
-      this.d.repo.recordExec(s.id, { cmd: options.cmd, exitCode: e.exitCode, durationMs: e.durationMs, bytesOut, timedOut: e.timedOut }, this.now());
-      return e;
-    });
-    return { stdout: stream.stdout, stderr: stream.stderr, exit };
+  execStream(idOrName: string, options: SessionExecOptions): Promise<SessionExecStream> {
+    return this.io.execStream(idOrName, options);
   }
 
-  async openShell(idOrName: string, options: ShellOptions = {}): Promise<ShellStream> {
-    const s = this.find(idOrName);
-    this.assertRunning(s);
-    const o: ShellOptions = {
-      ...options,
-      env: { ...s.execDefaults.env, ...options.env },
-      workdir: options.workdir ?? s.execDefaults.workdir ?? s.baseDir,
-    };
-    this.d.repo.touch(s.id, this.now());
-    if (s.backend === 'local') return this.d.local.sandbox(s.containerId ?? s.baseDir, s.spec.env ?? {}).openShell(o);
-    return openEngineShell(this.engineSide().engine, s.containerId ?? s.containerName, o, this.d.log.child({ sessionId: s.id }));
+  openShell(idOrName: string, options: ShellOptions = {}): Promise<ShellStream> {
+    return this.io.openShell(idOrName, options);
   }
 
-  async attach(idOrName: string, options: AttachOptions = {}): Promise<ShellStream> {
-    const s = this.find(idOrName);
-    this.assertRunning(s);
-    if (s.backend === 'local') throw new BerthError('Conflict', `session ${s.name} is on the local backend: it has no main process to attach to; open a shell`);
-    if (!s.spec.tty) {
-      throw new BerthError('Conflict', `session ${s.name} was created without a TTY; attach needs spec: { tty: true, openStdin: true } (or open a shell)`, { details: { tty: false } });
-    }
-    this.d.repo.touch(s.id, this.now());
-    return attachEngine(this.engineSide().engine, s.containerId ?? s.containerName, options);
+  attach(idOrName: string, options: AttachOptions = {}): Promise<ShellStream> {
+    return this.io.attach(idOrName, options);
   }
 
-  async logs(idOrName: string, options: SessionLogsOptions = {}): Promise<SessionLogs> {
-    const s = this.find(idOrName);
-    if (TERMINAL_STATES.has(s.state)) throw new BerthError('Conflict', `session ${s.name} is ${s.state}; its container and logs are gone`);
-    const c = await this.sandboxOf(s);
-    return c.logs({ ...(options.follow ? { follow: true } : {}), ...(options.tail !== undefined ? { tail: options.tail } : {}) });
+  logs(idOrName: string, options: SessionLogsOptions = {}): Promise<SessionLogs> {
+    return this.io.logs(idOrName, options);
+  }
+
+  /** The session's sandbox, for the files API: its id and file operations. `Conflict` when it has none any more. */
+  sandboxFor(idOrName: string): { session: Session; id: string; files: SandboxFiles } {
+    return this.io.sandboxFor(idOrName);
   }
 
   async events(idOrName: string): Promise<SessionEvent[]> {
@@ -483,30 +436,10 @@ export class SessionManager implements SessionsApi {
     }
   }
 
-  /** Session defaults under the call's own options: env merged, workdir, the default timeout. */
-  private withDefaults(s: Session, o: SessionExecOptions): SessionExecOptions {
-    const env = { ...s.execDefaults.env, ...o.env };
-    const workdir = o.workdir ?? s.execDefaults.workdir;
-    return {
-      ...o,
-      ...(Object.keys(env).length ? { env } : {}),
-      ...(workdir ? { workdir } : {}),
-      timeoutMs: o.timeoutMs ?? this.d.execTimeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS,
-    };
-  }
-
-  /** The session's sandbox, for the files API: its id and file operations. `Conflict` when it has none any more. */
-  sandboxFor(idOrName: string): { session: Session; id: string; files: SandboxFiles } {
-    const s = this.find(idOrName);
-    this.assertLive(s, 'use the files of');
-    if (s.backend === 'local') return { session: s, id: s.containerId ?? s.baseDir, files: this.d.local.files };
-    return { session: s, id: s.containerId ?? s.containerName, files: this.engineSide().files };
-  }
-
   /** The isolated network of the live engine session `idOrName`, for `join`. */
   private joinedNetwork(idOrName: string): string {
     const other = this.find(idOrName);
-    this.assertLive(other, 'join the network of');
+    assertLive(other, 'join the network of');
     if (other.backend !== 'engine' || !other.spec.network?.startsWith(sessionNetworkName(''))) {
       throw new BerthError('Conflict', `session ${other.name} has no isolated network to join; create it with network: 'isolated'`, {
         details: { join: other.name, network: other.spec.network ?? 'none' },
@@ -531,42 +464,10 @@ export class SessionManager implements SessionsApi {
   }
 
   private find(idOrName: string): Session {
-    if (typeof idOrName !== 'string' || !idOrName) {
-      throw new BerthError('InvalidArgument', 'a session id or name is required', { details: { problems: [{ path: 'session', message: 'is required' }] } });
-    }
-    const s = this.d.repo.find(idOrName);
-    if (!s) throw new BerthError('NotFound', `no session "${idOrName}"; list them with \`berth ps -a\``, { details: { session: idOrName } });
-    return s;
+    return findSession(this.d.repo, idOrName);
   }
 
   private require(id: string): Session {
     return this.find(id);
   }
-
-  private assertLive(s: Session, what: string): void {
-    if (TERMINAL_STATES.has(s.state)) {
-      throw new BerthError('Conflict', `cannot ${what} session ${s.name}: it is ${s.state}${s.endReason ? ` (${s.endReason})` : ''}`, {
-        details: { state: s.state },
-      });
-    }
-  }
-
-  private assertRunning(s: Session): void {
-    if (s.state !== 'running') {
-      const hint = s.state === 'stopped' || s.state === 'paused' ? `; start it with \`berth start ${s.name}\`` : '';
-      throw new BerthError('Conflict', `session ${s.name} is ${s.state}, not running${hint}`, { details: { state: s.state } });
-    }
-  }
-
-  private async sandboxOf(s: Session): Promise<Sandbox> {
-    if (s.backend === 'local') return this.d.local.sandbox(s.containerId ?? s.baseDir, s.spec.env ?? {});
-    return this.engineSide().containers.handle({ id: s.containerId ?? s.containerName, name: s.containerName, tty: s.spec.tty ?? false });
-  }
-}
-
-function noEngine(): BerthError {
-  return new BerthError(
-    'EngineUnavailable',
-    "berth has no container engine (Docker or Podman) here; start one (scripts/bootstrap-engines.sh), or ask for backend: 'local' (or configure fallback: 'local')",
-  );
 }

@@ -1,0 +1,124 @@
+import { BerthError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import type { ExecResult } from '../exec/run-exec.js';
+import type { LocalBackend } from '../local/local-backend.js';
+import { attachEngine, openEngineShell } from '../interactive/engine-shell.js';
+import type { AttachOptions, ShellOptions, ShellStream } from '../interactive/shell-stream.js';
+import type { SessionRepository } from '../store/session-repository.js';
+import type { Sandbox, SandboxFiles } from './sandbox.js';
+import { TERMINAL_STATES, type Session } from './session.js';
+import { assertLive, assertRunning, findSession, noEngine } from './session-lookup.js';
+import type { EngineSide } from './engine-side.js';
+import type { SessionExecOptions, SessionExecStream, SessionLogs, SessionLogsOptions } from './sessions-api.js';
+
+/** Default exec timeout for sessions: 10 minutes. */
+export const DEFAULT_EXEC_TIMEOUT_MS = 600_000;
+
+export interface SessionIoDeps {
+  engine?: EngineSide;
+  local: LocalBackend;
+  repo: SessionRepository;
+  log: Logger;
+  /** Default exec timeout in ms; default 600000 (10 min). */
+  execTimeoutMs?: number;
+  /** unix ms. */
+  now: () => number;
+}
+
+/**
+ * What runs inside a live session: execs (recorded in its history), shells, attach and
+ * logs, with the session's exec defaults applied; and its sandbox for the files API.
+ */
+export class SessionIo {
+  constructor(private readonly d: SessionIoDeps) {}
+
+  private now(): number {
+    return this.d.now();
+  }
+
+  async exec(idOrName: string, options: SessionExecOptions): Promise<ExecResult> {
+    const s = findSession(this.d.repo, idOrName);
+    assertRunning(s);
+    const c = await this.sandboxOf(s);
+    const r = await c.exec(this.withDefaults(s, options));
+    this.d.repo.recordExec(s.id, { cmd: options.cmd, exitCode: r.exitCode, durationMs: r.durationMs, bytesOut: r.stdoutBytes + r.stderrBytes, timedOut: r.timedOut }, this.now());
+    return r;
+  }
+
+  async execStream(idOrName: string, options: SessionExecOptions): Promise<SessionExecStream> {
+    const s = findSession(this.d.repo, idOrName);
+    assertRunning(s);
+    const c = await this.sandboxOf(s);
+    const stream = await c.execStream(this.withDefaults(s, options));
+    let bytesOut = 0;
+    stream.stdout.on('data', (d: Buffer) => (bytesOut += d.length));
+    stream.stderr.on('data', (d: Buffer) => (bytesOut += d.length));
+    const exit = stream.exit.then((e) => {
+      this.d.repo.recordExec(s.id, { cmd: options.cmd, exitCode: e.exitCode, durationMs: e.durationMs, bytesOut, timedOut: e.timedOut }, this.now());
+      return e;
+    });
+    return { stdout: stream.stdout, stderr: stream.stderr, exit };
+  }
+
+  async openShell(idOrName: string, options: ShellOptions = {}): Promise<ShellStream> {
+    const s = findSession(this.d.repo, idOrName);
+    assertRunning(s);
+    const o: ShellOptions = {
+      ...options,
+      env: { ...s.execDefaults.env, ...options.env },
+      workdir: options.workdir ?? s.execDefaults.workdir ?? s.baseDir,
+    };
+    this.d.repo.touch(s.id, this.now());
+    if (s.backend === 'local') return this.d.local.sandbox(s.containerId ?? s.baseDir, s.spec.env ?? {}).openShell(o);
+    return openEngineShell(this.engineSide().engine, s.containerId ?? s.containerName, o, this.d.log.child({ sessionId: s.id }));
+  }
+
+  async attach(idOrName: string, options: AttachOptions = {}): Promise<ShellStream> {
+    const s = findSession(this.d.repo, idOrName);
+    assertRunning(s);
+    if (s.backend === 'local') throw new BerthError('Conflict', `session ${s.name} is on the local backend: it has no main process to attach to; open a shell`);
+    if (!s.spec.tty) {
+      throw new BerthError('Conflict', `session ${s.name} was created without a TTY; attach needs spec: { tty: true, openStdin: true } (or open a shell)`, { details: { tty: false } });
+    }
+    this.d.repo.touch(s.id, this.now());
+    return attachEngine(this.engineSide().engine, s.containerId ?? s.containerName, options);
+  }
+
+  async logs(idOrName: string, options: SessionLogsOptions = {}): Promise<SessionLogs> {
+    const s = findSession(this.d.repo, idOrName);
+    if (TERMINAL_STATES.has(s.state)) throw new BerthError('Conflict', `session ${s.name} is ${s.state}; its container and logs are gone`);
+    const c = await this.sandboxOf(s);
+    return c.logs({ ...(options.follow ? { follow: true } : {}), ...(options.tail !== undefined ? { tail: options.tail } : {}) });
+  }
+
+  /** Session defaults under the call's own options: env merged, workdir, the default timeout. */
+  private withDefaults(s: Session, o: SessionExecOptions): SessionExecOptions {
+    const env = { ...s.execDefaults.env, ...o.env };
+    const workdir = o.workdir ?? s.execDefaults.workdir;
+    return {
+      ...o,
+      ...(Object.keys(env).length ? { env } : {}),
+      ...(workdir ? { workdir } : {}),
+      timeoutMs: o.timeoutMs ?? this.d.execTimeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS,
+    };
+  }
+
+  /** The session's sandbox, for the files API: its id and file operations. `Conflict` when it has none any more. */
+  sandboxFor(idOrName: string): { session: Session; id: string; files: SandboxFiles } {
+    const s = findSession(this.d.repo, idOrName);
+    assertLive(s, 'use the files of');
+    if (s.backend === 'local') return { session: s, id: s.containerId ?? s.baseDir, files: this.d.local.files };
+    return { session: s, id: s.containerId ?? s.containerName, files: this.engineSide().files };
+  }
+
+  /** The sandbox of a session: its container, or its host directory on the local backend. */
+  async sandboxOf(s: Session): Promise<Sandbox> {
+    if (s.backend === 'local') return this.d.local.sandbox(s.containerId ?? s.baseDir, s.spec.env ?? {});
+    return this.engineSide().containers.handle({ id: s.containerId ?? s.containerName, name: s.containerName, tty: s.spec.tty ?? false });
+  }
+
+  private engineSide(): EngineSide {
+    if (!this.d.engine) throw noEngine();
+    return this.d.engine;
+  }
+}
