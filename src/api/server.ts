@@ -6,7 +6,7 @@ import { randomId } from '../common/ids.js';
 import type { Logger } from '../common/logger.js';
 import type { HealthMonitor } from '../health/health-monitor.js';
 import type { DaemonMetrics } from '../monitor/metrics.js';
-import { registerAuditHook } from './audit-hook.js';
+import { auditWriter, registerAuditHook } from './audit-hook.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { securityRoutes } from './routes/security.js';
 import { fileRoutes } from './routes/files.js';
@@ -53,7 +53,8 @@ export function createApiServer(o: ApiServerOptions): FastifyInstance {
     genReqId: () => randomId(4),
   });
   // First, so refused requests (a wrong token) are audited too.
-  registerAuditHook(app, { audit: o.berth.audit, unixActor: o.unixActor ?? `uid:${process.getuid?.() ?? 'unknown'}`, ...(o.token ? { token: o.token } : {}), log: o.log });
+  const audit = auditWriter({ audit: o.berth.audit, unixActor: o.unixActor ?? `uid:${process.getuid?.() ?? 'unknown'}`, ...(o.token ? { token: o.token } : {}), log: o.log });
+  registerAuditHook(app, audit);
   if (o.token) {
     const token = o.token;
     app.addHook('onRequest', async (req) => {
@@ -82,6 +83,7 @@ export function createApiServer(o: ApiServerOptions): FastifyInstance {
   const closeTerminals = terminalRoutes(app.server, {
     sessions: o.berth.sessions,
     log: o.log,
+    audit,
     ...(token ? { authorize: (h: string | undefined) => tokenMatches(h, token) } : {}),
     ...(o.terminalPingMs ? { pingMs: o.terminalPingMs } : {}),
   });

@@ -224,16 +224,26 @@ describe(`security through the daemon (${engineUnderTest()})`, () => {
     await client.sessions.exec(s.id, { cmd: ['true'] });
     await client.sessions.list();
     await caught(client.sessions.create({ image: FIXTURE_IMAGE, memory: 'lots', labels }));
+    // Shells are WebSocket upgrades: audited when they close, and when refused.
+    const shell = await client.sessions.openShell(s.id, { cmd: ['/bin/sh'] });
+    shell.write('exit 4\n');
+    expect((await shell.exit).exitCode).toBe(4);
+    expect((await caught(client.sessions.openShell('no-such-session'))).code).toBe('NotFound');
+    await new Promise((r) => setTimeout(r, 200)); // the daemon sees the socket close
     await client.sessions.remove(s.id);
     const log = await client.security.audit({ since });
     expect(log.map((e) => [e.action, e.result])).toEqual([
       ['POST /v1/sessions', 'ok'],
       ['POST /v1/sessions/:id/exec', 'ok'],
       ['POST /v1/sessions', 'InvalidArgument'],
+      ['WS /v1/sessions/:id/shell', 'ok'],
+      ['WS /v1/sessions/:id/shell', 'NotFound'],
       ['DELETE /v1/sessions/:id', 'ok'],
     ]);
     expect(log[0]?.target).toBe(name);
     expect(log[1]?.target).toBe(s.id);
+    expect(log[3]?.target).toBe(s.id);
+    expect(log[4]?.status).toBe(404);
     expect(log.every((e) => e.actor === `uid:${process.getuid?.()}`)).toBe(true);
     expect(log[2]?.status).toBe(400);
     expect(await client.security.audit({ since: Date.now() + 60_000 })).toEqual([]);

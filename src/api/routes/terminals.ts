@@ -3,7 +3,9 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { BerthError, invalidArgument } from '../../common/errors.js';
 import { assertAttachOptions, assertShellOptions } from '../../interactive/shell-options.js';
+import { randomId } from '../../common/ids.js';
 import type { Logger } from '../../common/logger.js';
+import type { AuditEvent } from '../audit-hook.js';
 import type { ShellStream } from '../../interactive/shell-stream.js';
 import type { SessionsApi } from '../../session/sessions-api.js';
 import { CLOSE_ERROR, closeCodeFor, shellOptionsFromQuery, type ControlMessage } from '../terminal-protocol.js';
@@ -15,6 +17,8 @@ export interface TerminalRoutesOptions {
   authorize?: (header: string | undefined) => boolean;
   /** Keep-alive ping interval, ms (default 30000). A peer that misses two pongs is dropped; an idle one never is. */
   pingMs?: number;
+  /** Told of every terminal when it closes (result `ok`), and of every refused one (its error code). */
+  audit?: (e: AuditEvent) => void;
 }
 
 /** Writes an error as a plain HTTP response on a socket that asked to upgrade, and closes it. */
@@ -82,9 +86,13 @@ export function terminalRoutes(server: Server, o: TerminalRoutesOptions): () => 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => undefined);
+    const at = Date.now();
+    const requestId = randomId(4);
+    const url = URL.canParse(req.url ?? '/', 'http://berth') ? new URL(req.url ?? '/', 'http://berth') : new URL('/', 'http://berth');
+    const m = /^\/v1\/sessions\/([^/]+)\/(shell|attach)$/.exec(url.pathname);
+    const audit = (result: string, status: number) =>
+      o.audit?.({ socket: req.socket, at, action: m ? `WS /v1/sessions/:id/${m[2]}` : `WS ${url.pathname}`, target: m?.[1] ?? '', result, status, requestId });
     void (async () => {
-      const url = new URL(req.url ?? '/', 'http://berth');
-      const m = /^\/v1\/sessions\/([^/]+)\/(shell|attach)$/.exec(url.pathname);
       if (!m) throw new BerthError('NotFound', `no WebSocket route ${url.pathname}; use /v1/sessions/{id}/shell or /attach`);
       if (o.authorize && !o.authorize(req.headers.authorization)) throw new BerthError('Unauthorized', 'missing or wrong bearer token; send Authorization: Bearer <token>');
       let id: string;
@@ -108,18 +116,25 @@ export function terminalRoutes(server: Server, o: TerminalRoutesOptions): () => 
         opened.then(
           (shell) => {
             ws.off('message', keep);
+            ws.once('close', () => audit('ok', 101));
             if (ws.readyState !== ws.OPEN) return void shell.end();
             bridge(ws, shell, o.pingMs ?? 30_000, o.log);
             ws.send(JSON.stringify({ type: 'ready' }));
             for (const [data, isBinary] of early) ws.emit('message', data, isBinary);
           },
           (err: unknown) => {
-            ws.send(JSON.stringify({ type: 'error', error: BerthError.from(err).toJSON() }));
-            ws.close(CLOSE_ERROR, BerthError.from(err).code);
+            const e = BerthError.from(err);
+            audit(e.code, e.httpStatus);
+            ws.send(JSON.stringify({ type: 'error', error: e.toJSON() }));
+            ws.close(CLOSE_ERROR, e.code);
           },
         );
       });
-    })().catch((err: unknown) => refuse(socket, err));
+    })().catch((err: unknown) => {
+      const e = BerthError.from(err);
+      audit(e.code, e.httpStatus);
+      refuse(socket, e);
+    });
   });
   return () => {
     for (const ws of wss.clients) ws.close(1001, 'the daemon is shutting down');
