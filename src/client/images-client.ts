@@ -14,8 +14,8 @@ export class ImagesClient implements ImagesApi {
   }
 
   ensureBaseImage(variant: ImageVariant, o: EnsureBaseImageOptions & BuildCallOptions = {}): Promise<EnsureBaseImageResult> {
-    const { onEvent, ...rest } = o;
-    return this.stream('/v1/images/ensure', { ...rest, variant }, onEvent ? { onEvent } : {});
+    const { onEvent, signal, ...rest } = o;
+    return this.stream('/v1/images/ensure', { ...rest, variant }, { ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) });
   }
 
   list(): Promise<ImageInfo[]> {
@@ -34,17 +34,26 @@ export class ImagesClient implements ImagesApi {
   private async stream<T>(path: string, body: unknown, o: BuildCallOptions): Promise<T> {
     const res = await open(this.ep, 'POST', path, body);
     if ((res.statusCode ?? 500) >= 400) throw await errorFrom(res);
+    // Hanging up cancels the build on the daemon.
+    const cancel = () => res.destroy(new BerthError('Timeout', 'the build was cancelled'));
+    if (o.signal?.aborted) cancel();
+    o.signal?.addEventListener('abort', cancel, { once: true });
     const { createInterface } = await import('node:readline');
-    for await (const line of createInterface({ input: res, crlfDelay: Infinity })) {
-      if (!line) continue;
-      const f = JSON.parse(line) as BuildFrame;
-      if ('event' in f) o.onEvent?.(f.event);
-      else if ('result' in f) return f.result as T;
-      else {
-        const code = (ERROR_CODES as readonly string[]).includes(f.error.code) ? (f.error.code as ErrorCode) : 'Internal';
-        throw new BerthError(code, f.error.message, { details: (f.error.details as Record<string, unknown> | undefined) ?? {} });
+    try {
+      for await (const line of createInterface({ input: res, crlfDelay: Infinity })) {
+        if (!line) continue;
+        const f = JSON.parse(line) as BuildFrame;
+        if ('event' in f) o.onEvent?.(f.event);
+        else if ('result' in f) return f.result as T;
+        else {
+          const code = (ERROR_CODES as readonly string[]).includes(f.error.code) ? (f.error.code as ErrorCode) : 'Internal';
+          throw new BerthError(code, f.error.message, { details: (f.error.details as Record<string, unknown> | undefined) ?? {} });
+        }
       }
+    } finally {
+      o.signal?.removeEventListener('abort', cancel);
     }
+    if (o.signal?.aborted) throw new BerthError('Timeout', 'the build was cancelled');
     throw new BerthError('DaemonUnavailable', 'the daemon closed the build stream before the build finished');
   }
 }

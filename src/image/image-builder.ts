@@ -80,18 +80,33 @@ export async function buildImage(engine: EngineInfo, req: BuildImageRequest, o: 
   const t0 = performance.now();
   log?.debug({ file, args }, 'image build');
   try {
+    const cancelled = () => new BerthError('Timeout', `the build of ${req.tags[0]} was cancelled`);
+    if (o.signal?.aborted) throw cancelled();
     const code = await new Promise<number>((resolve, reject) => {
-      const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'], signal: o.signal });
+      // Its own process group: a cancel stops the CLI and what it started (Podman's RUN
+      // steps outlive a signal to the CLI alone).
+      const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      const cancel = () => {
+        try {
+          if (child.pid) process.kill(-child.pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+      };
+      o.signal?.addEventListener('abort', cancel, { once: true });
       child.stdout.on('data', (d: Buffer) => parser.push(d));
       child.stderr.on('data', (d: Buffer) => parser.push(d));
       child.once('error', (err: NodeJS.ErrnoException) => {
+        o.signal?.removeEventListener('abort', cancel);
         if (err.code === 'ENOENT') {
           reject(new BerthError('EngineUnavailable', `the ${file} command is not installed; berth builds images through the engine's CLI (install it, e.g. scripts/bootstrap-engines.sh)`, { cause: err }));
-        } else if (err.name === 'AbortError') {
-          reject(new BerthError('Timeout', `the build of ${req.tags[0]} was cancelled`, { cause: err }));
         } else reject(BerthError.from(err));
       });
-      child.once('close', (c) => resolve(c ?? 1));
+      child.once('close', (c) => {
+        o.signal?.removeEventListener('abort', cancel);
+        if (o.signal?.aborted) reject(cancelled());
+        else resolve(c ?? 1);
+      });
     });
     parser.end();
     const durationMs = Math.round(performance.now() - t0);

@@ -54,6 +54,7 @@ export class ImageService implements ImagesApi {
         ...(req.labels ? { labels: req.labels } : {}),
         ...(req.noCache ? { noCache: true } : {}),
         ...(o.onEvent ? { onEvent: o.onEvent } : {}),
+        ...(o.signal ? { signal: o.signal } : {}),
       });
       return { image: r.image, imageId: r.imageId, tags: [r.image], steps: r.steps, durationMs: r.durationMs };
     }
@@ -74,17 +75,17 @@ export class ImageService implements ImagesApi {
   }
 
   async ensureBaseImage(variant: ImageVariant, options: EnsureBaseImageOptions & BuildCallOptions = {}): Promise<EnsureBaseImageResult> {
-    const { onEvent, ...rest } = options;
+    const { onEvent, signal, ...rest } = options;
     const o = parse(ensureRequestSchema, { ...rest, variant }, 'ensureBaseImage options');
     const tag = o.tag ?? variantTag(variant);
     const pending = this.inFlight.get(tag);
     if (pending) return pending;
-    const run = this.ensure(variant, tag, o, onEvent).finally(() => this.inFlight.delete(tag));
+    const run = this.ensure(variant, tag, o, { ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) }).finally(() => this.inFlight.delete(tag));
     this.inFlight.set(tag, run);
     return run;
   }
 
-  private async ensure(variant: ImageVariant, tag: string, o: EnsureBaseImageOptions, onEvent: BuildCallOptions['onEvent']): Promise<EnsureBaseImageResult> {
+  private async ensure(variant: ImageVariant, tag: string, o: EnsureBaseImageOptions, call: BuildCallOptions): Promise<EnsureBaseImageResult> {
     if (o.dockerfile) this.d.checkHostPath?.(o.dockerfile, 'dockerfile');
     const dockerfile = o.dockerfile ?? variantDockerfile(variant);
     let text: string;
@@ -114,7 +115,7 @@ export class ImageService implements ImagesApi {
         labels: { ...o.labels, [LABELS.managed]: 'true', [LABELS.image]: variant, [LABELS.imageHash]: hash },
         ...(o.noCache ? { noCache: true } : {}),
       },
-      onEvent ? { onEvent } : {},
+      call,
       this.d.log,
     );
     return { image: tag, imageId: r.imageId, hash, built: true, steps: r.steps, durationMs: r.durationMs };

@@ -79,6 +79,11 @@ export interface PruneImagesOptions {
 export interface BuildCallOptions {
   /** Told of every step and output line. */
   onEvent?: (e: BuildEvent) => void;
+  /**
+   * Cancels the build: the engine's CLI is stopped, nothing is tagged, and the call fails
+   * with `Timeout`. (An ensure that joined a build another caller started does not stop it.)
+   */
+  signal?: AbortSignal;
 }
 
 /** Images berth builds, in-process (`berth.images`) and through the daemon (`client.images`). */

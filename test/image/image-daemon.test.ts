@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -68,6 +69,54 @@ describe(`images through the daemon: HTTP and CLI (${engineUnderTest()})`, () =>
       await expect(client.images.build({ context: 'not/absolute', tag: 'x:y' })).rejects.toMatchObject({ code: 'InvalidArgument' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a client that hangs up cancels the build: the engine CLI stops and nothing is tagged', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-image-cancel-'));
+    const name = tag('cancel');
+    // A base of its own: Podman names the build's working container after it.
+    const base = tag('cancel-base');
+    const cli = engineUnderTest();
+    execFileSync(cli, ['tag', FIXTURE_IMAGE, base]);
+    const marker = `started-${runId()}-${Date.now()}`;
+    /** Processes on this host whose command line names the build's tag or its RUN step's marker. */
+    const builders = () =>
+      readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
+            return cmd.includes(name) || cmd.includes(marker);
+          } catch {
+            return false;
+          }
+        });
+    try {
+      writeFileSync(join(dir, 'Dockerfile'), `FROM ${base}\nRUN echo ${marker} && while true; do sleep 1; done\n`);
+      const cancel = new AbortController();
+      const built = client.images.build({ context: dir, tag: name, labels }, { signal: cancel.signal, onEvent: (e) => e.type === 'output' && e.line.includes(marker) && cancel.abort() });
+      const err = await built.catch((e: unknown) => e);
+      expect(cancel.signal.aborted).toBe(true);
+      expect(BerthError.is(err, 'Timeout')).toBe(true);
+      // The daemon saw the hang-up and stopped the engine's CLI.
+      let left = builders();
+      for (let i = 0; i < 100 && left.length; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        left = builders();
+      }
+      expect(left).toEqual([]);
+      expect((await client.images.list()).some((i) => i.tags.includes(name))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      // Podman 4.3 keeps a cancelled build's working container in its storage.
+      if (cli === 'podman') {
+        const working = execFileSync('podman', ['ps', '-a', '--external', '--format', '{{.ID}} {{.Names}}'], { encoding: 'utf8' })
+          .split('\n')
+          .filter((l) => l.includes(`${base.split(':')[0]}-working-container`))
+          .map((l) => l.split(' ')[0]!);
+        if (working.length) execFileSync('podman', ['rm', '-f', '--storage', ...working]);
+      }
     }
   });
 
