@@ -44,8 +44,8 @@ async function timeKeys(write, output, onOutput, count) {
   return samples;
 }
 
-/** Starts `file args` in a pty and times keystrokes through it. */
-async function ptyKeys(file, args, count) {
+/** Starts `file args` in a pty and times keystrokes through it; `bye` is typed at the end. */
+async function ptyKeys(file, args, count, bye = '\x15exit\r') {
   const p = pty.spawn(file, args, { name: 'xterm', cols: 200, rows: 50, env: { ...process.env, TERM: 'xterm' } });
   let out = '';
   const listeners = [];
@@ -54,7 +54,8 @@ async function ptyKeys(file, args, count) {
     listeners.forEach((l) => l());
   });
   const samples = await timeKeys((b) => p.write(b), () => out, (l) => listeners.push(l), count);
-  p.write('\x15exit\r');
+  if (bye) p.write(bye);
+  await new Promise((r) => setTimeout(r, 100));
   p.kill();
   return samples;
 }
@@ -99,7 +100,7 @@ for (const engine of engines) {
       }
       extra['daemon WebSocket, no CLI'].push(...(await streamKeys(await d.client.sessions.openShell(s.id, { cmd: ['/bin/sh'] }), n / 2)));
       extra['berth in-process, no daemon'].push(...(await streamKeys(await berth.sessions.openShell(own.id, { cmd: ['/bin/sh'] }), n / 2)));
-      extra['Node echo in a pty (floor)'].push(...(await ptyKeys(process.execPath, ['-e', ECHO], n / 2)));
+      extra['Node echo in a pty (floor)'].push(...(await ptyKeys(process.execPath, ['-e', ECHO], n / 2, '\x04')));
     }
     report(`${engine} ${info.engine.version}: keystroke round trip (byte typed → echo seen)`, { ...rows, ...extra }, raw, { 'berth shell': 1.2 });
   } finally {
