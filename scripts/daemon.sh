@@ -7,13 +7,21 @@ LOG_DIR=${BERTH_LOG_DIR:-/var/log/berth}
 BERTH="node bin/berth.cjs"
 DATA_DIR=${BERTH_DATA_DIR:-/var/lib/berth}
 LOCK="$DATA_DIR/daemon.lock"
+# The build the running daemon was started from (a hash of dist/), so a newer build restarts it.
+BUILD_FILE="$DATA_DIR/daemon.build"
 
 running() { $BERTH ping >/dev/null 2>&1; }
+build_id() { find dist -type f -name '*.js' -print0 | sort -z | xargs -0 cat | sha256sum | cut -c1-16; }
 
 start() {
-  if running; then echo "daemon: already running ($($BERTH info | head -1))"; return; fi
-  mkdir -p "$LOG_DIR"
+  if running; then
+    if [ "$(cat "$BUILD_FILE" 2>/dev/null)" = "$(build_id)" ]; then echo "daemon: already running ($($BERTH info | head -1))"; return; fi
+    echo "daemon: running from an older build; restarting it"
+    stop
+  fi
+  mkdir -p "$LOG_DIR" "$DATA_DIR"
   echo "daemon: starting (log: $LOG_DIR/daemon.log)"
+  build_id >"$BUILD_FILE"
   (cd / && exec setsid -f nohup node "$OLDPWD/bin/berth.cjs" daemon >>"$LOG_DIR/daemon.log" 2>&1 < /dev/null)
   for _ in $(seq 1 100); do
     running && { echo "daemon: up; $($BERTH ping)"; return; }
