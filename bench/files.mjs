@@ -1,6 +1,7 @@
 // The files API against the engine's own tools, in one run:
 // - writeFiles of 1000 x 1 KB (one archive) vs docker/podman cp per file vs one putArchive per file;
-// - one 100 MB file in and out (copyIn/copyOut, streaming) vs docker/podman cp, with heap growth;
+// - one 100 MB file in and out (copyIn/copyOut, streaming) vs docker/podman cp, with heap growth,
+//   and `berth cp` out through a daemon (CLI start included);
 // - fork vs a cold session create.
 // Usage: node bench/files.mjs [--engine docker|podman|both] [--n 5]
 import { execFile } from 'node:child_process';
@@ -12,6 +13,7 @@ import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import tar from 'tar-stream';
 import { Berth } from '../dist/index.js';
+import { BIN, startBenchDaemon } from './daemon-lib.mjs';
 import { benchArgs, report, summary, timed } from './lib.mjs';
 
 const run = promisify(execFile);
@@ -49,7 +51,11 @@ for (const engine of engines) {
     console.log(`  berth writeFiles is ${speedup.toFixed(0)}x faster per file than ${engine} cp (target >= 10x: ${speedup >= 10 ? 'met' : 'MISSED'})`);
 
     // 100 MB in and out.
-    const rows = { [`${engine} cp in`]: [], 'berth copyIn': [], [`${engine} cp out`]: [], 'berth copyOut': [], 'dockerode getArchive, read only': [] };
+    const rows = { [`${engine} cp in`]: [], 'berth copyIn': [], [`${engine} cp out`]: [], 'berth copyOut': [], 'berth cp (CLI, daemon)': [], 'dockerode getArchive, read only': [] };
+    // `berth cp` through a daemon of its own, on a session of that daemon's.
+    const daemon = await startBenchDaemon(engine);
+    const ds = await daemon.client.sessions.create({ image: 'berth-fixture:busybox' });
+    await daemon.client.files.copyIn(ds.id, big, 'big.bin');
     let heapPeak = 0;
     const heapBase = process.memoryUsage().heapUsed;
     const sampler = setInterval(() => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed - heapBase)), 5);
@@ -59,13 +65,14 @@ for (const engine of engines) {
       'berth copyIn': () => berth.files.copyIn(s.id, big, 'big-berth.bin'),
       [`${engine} cp out`]: () => cli('cp', `${s.containerName}:/workspace/big-cli.bin`, join(dir, 'out-cli.bin')),
       'berth copyOut': () => berth.files.copyOut(s.id, 'big-berth.bin', join(dir, 'out-berth.bin')),
+      'berth cp (CLI, daemon)': () => run(process.execPath, [BIN, '--socket', daemon.socket, 'cp', `${ds.id}:big.bin`, join(dir, 'out-cp.bin')]),
       // For reference: dockerode's getArchive (node:http) read and dropped, nothing written.
       'dockerode getArchive, read only': async () => {
         const body = await raw.getContainer(s.containerName).getArchive({ path: '/workspace/big-berth.bin' });
         await new Promise((resolve, reject) => body.on('end', resolve).on('error', reject).resume());
       },
     };
-    const pairs = [[`${engine} cp in`, 'berth copyIn'], [`${engine} cp out`, 'berth copyOut', 'dockerode getArchive, read only']];
+    const pairs = [[`${engine} cp in`, 'berth copyIn'], [`${engine} cp out`, 'berth copyOut', 'berth cp (CLI, daemon)', 'dockerode getArchive, read only']];
     for (let k = 0; k < Math.max(5, n); k++) {
       for (const pair of pairs) {
         for (const who of k % 2 ? [...pair].reverse() : pair) rows[who].push(await timed(steps[who]));
@@ -75,11 +82,17 @@ for (const engine of engines) {
     report(`${engine}: one 100 MB file`, { [`${engine} cp in`]: rows[`${engine} cp in`], 'berth copyIn': rows['berth copyIn'] }, `${engine} cp in`, { 'berth copyIn': 1.2 });
     report(
       `${engine}: one 100 MB file`,
-      { [`${engine} cp out`]: rows[`${engine} cp out`], 'berth copyOut': rows['berth copyOut'], 'dockerode getArchive, read only': rows['dockerode getArchive, read only'] },
+      {
+        [`${engine} cp out`]: rows[`${engine} cp out`],
+        'berth copyOut': rows['berth copyOut'],
+        'berth cp (CLI, daemon)': rows['berth cp (CLI, daemon)'],
+        'dockerode getArchive, read only': rows['dockerode getArchive, read only'],
+      },
       `${engine} cp out`,
       { 'berth copyOut': 1.2 },
     );
     console.log(`  heap growth during the copies: ${(heapPeak / 1024 / 1024).toFixed(1)} MiB (target < 32 MiB: ${heapPeak < 32 * 1024 * 1024 ? 'met' : 'MISSED'})`);
+    await daemon.stop();
 
     // fork vs cold create.
     const fr = { 'cold session create': [], fork: [] };

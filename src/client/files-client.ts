@@ -4,7 +4,7 @@ import type { FilesApi, ImportResult, WriteResult } from '../files/files-api.js'
 import type { CopyResult } from '../files/host-copy.js';
 import type { SafeExtractResult } from '../files/safe-extract.js';
 import type { OpMetrics } from '../store/op-metrics-repository.js';
-import { call, errorFrom, open, query, readBytes, type Endpoint, seg } from './http.js';
+import { call, errorFrom, getLarge, open, query, readBytes, type Endpoint, seg } from './http.js';
 
 /**
  * The files API through the daemon. Archives stream; export extracts safely on this host.
@@ -70,11 +70,9 @@ export class FilesClient implements FilesApi {
   }
 
   async copyOut(session: string, containerPath: string, hostPath: string): Promise<CopyResult> {
-    const res = await open(this.ep, 'GET', `/v1/sessions/${seg(session)}/archive?${query({ path: containerPath })}`);
-    if ((res.statusCode ?? 500) >= 400) throw await errorFrom(res);
-    const { unpackToHost } = await import('../files/host-copy.js');
-    const type = String(res.headers['x-berth-path-type'] ?? 'other') as FileType;
-    return unpackToHost(res, type, containerPath, hostPath);
+    const r = await getLarge(this.ep, `/v1/sessions/${seg(session)}/archive?${query({ path: containerPath })}`);
+    const { copyToHost } = await import('../files/host-copy.js');
+    return copyToHost(r.body, (r.headers['x-berth-path-type'] ?? 'other') as FileType, containerPath, hostPath);
   }
 
   async copyIn(session: string, hostPath: string, containerPath: string): Promise<CopyResult> {

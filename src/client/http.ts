@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { BerthError } from '../common/errors.js';
+import { socketGet, type SocketGetResponse } from '../common/socket-get.js';
 import { connectionError, errorFromBody } from './daemon-errors.js';
 
 export interface Endpoint {
@@ -52,6 +53,22 @@ export function open(ep: Endpoint, method: string, path: string, body?: unknown)
       stream.pipe(req);
     } else req.end(payload);
   });
+}
+
+/**
+ * A GET whose body may be large (an archive), read over a bare socket (see
+ * common/socket-get.ts); an error answer is the daemon's BerthError, as `call`'s.
+ */
+export async function getLarge(ep: Endpoint, path: string): Promise<SocketGetResponse> {
+  const target = ep.url ? new URL(ep.url) : undefined;
+  const address = ep.socketPath ? { socketPath: ep.socketPath } : { host: target?.hostname ?? 'localhost', port: Number(target?.port || 80) };
+  try {
+    return await socketGet(address, path, ep.token ? { authorization: `Bearer ${ep.token}` } : {});
+  } catch (err) {
+    const e = err as { statusCode?: number; json?: unknown };
+    if (e.statusCode !== undefined) throw errorFromBody(e.statusCode, typeof e.json === 'string' ? e.json : JSON.stringify(e.json));
+    throw connectionError(ep.socketPath ?? ep.url ?? '?', err as NodeJS.ErrnoException);
+  }
 }
 
 export async function readBytes(res: IncomingMessage): Promise<Buffer> {

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { BerthError } from '../common/errors.js';
-import { getArchiveResponse, readableBody, type ArchiveBody } from './archive-reader.js';
+import { readableBody, socketGet, type ArchiveBody } from '../common/socket-get.js';
 import { modemAddress } from './connect.js';
 
 /** What the engine's archive endpoint says of a path. `mode` carries Go's file-type bits. */
@@ -24,7 +24,7 @@ function statFromHeader(headers: Record<string, string | undefined>, path: strin
 /**
  * Archive calls of the engine boundary (reached as `engine.archives`): tar archives into
  * and out of a container, and the stat of a path. Reads go over a bare socket
- * (archive-reader.ts); through dockerode only for TLS endpoints.
+ * (common/socket-get.ts); through dockerode only for TLS endpoints.
  */
 export class EngineArchives {
   constructor(
@@ -48,7 +48,7 @@ export class EngineArchives {
         const res = (await this.docker.getContainer(id).getArchive({ path })) as unknown as Readable & { headers: Record<string, string | undefined> };
         return { body: readableBody(res), stat: statFromHeader(res.headers, path) };
       }
-      const r = await getArchiveResponse(address, `/containers/${encodeURIComponent(id)}/archive?${new URLSearchParams({ path })}`);
+      const r = await socketGet(address, `/containers/${encodeURIComponent(id)}/archive?${new URLSearchParams({ path })}`);
       return { body: r.body, stat: statFromHeader(r.headers, path) };
     });
   }

@@ -6,7 +6,7 @@ import type { ArchiveStat } from '../engine/archives.js';
 import type { Engine } from '../engine/engine.js';
 import { runExec } from '../exec/run-exec.js';
 import { typeFromGoMode, type FileEntry, type FileToWrite, type FileType } from './file-entry.js';
-import { unpackFileToHost, unpackToHost, type CopyResult } from './host-copy.js';
+import { copyToHost, type CopyResult } from './host-copy.js';
 import { listArchive, packDirectories, packFiles, readFirstFile } from './tar.js';
 
 /**
@@ -114,13 +114,7 @@ export class ContainerFiles {
    */
   async copyOut(id: string, path: string, hostPath: string): Promise<CopyResult> {
     const { body, stat } = await this.engine.archives.open(id, path);
-    const { type } = entryOf(path, stat);
-    if (type !== 'file') return unpackToHost(body.stream(), type, path, hostPath);
-    try {
-      return await unpackFileToHost(body.drain, path, hostPath);
-    } finally {
-      body.close();
-    }
+    return copyToHost(body, entryOf(path, stat).type, path, hostPath);
   }
 
   /** Extracts a tar stream into `dir` (created first). */

@@ -7,6 +7,7 @@ import tarFs from 'tar-fs';
 import tar from 'tar-stream';
 import { BerthError } from '../common/errors.js';
 import { coalesce, WRITE_CHUNK } from './coalesce.js';
+import type { ArchiveBody } from '../common/socket-get.js';
 import type { FileType } from './file-entry.js';
 import { extractSafely } from './safe-extract.js';
 import { TarFileWriter } from './tar-file-writer.js';
@@ -50,16 +51,6 @@ export async function packHostPath(hostPath: string, as: string | undefined, cou
   return { archive: pack as unknown as Readable, isDir: false };
 }
 
-/** Hands each piece of an archive to `consume`, synchronously, resolving at its end. */
-export type ArchiveDrain = (consume: (piece: Buffer) => void) => Promise<void>;
-
-/** An ArchiveDrain over a Readable. */
-export const drainOf =
-  (archive: Readable): ArchiveDrain =>
-  async (consume) => {
-    for await (const chunk of archive) consume(chunk as Buffer);
-  };
-
 /** Where a file copied out lands: `hostPath`, or `hostPath/<its name>` when that is a directory (as `docker cp`). */
 async function hostFileTarget(hostPath: string, containerPath: string): Promise<string> {
   const st = await stat(hostPath).catch(() => undefined);
@@ -73,7 +64,7 @@ async function hostFileTarget(hostPath: string, containerPath: string): Promise<
  * place at the end; on failure it is removed and the target is untouched.
  * Returns the content's bytes.
  */
-export async function unpackFileToHost(drain: ArchiveDrain, containerPath: string, hostPath: string): Promise<CopyResult> {
+async function unpackFileToHost(body: ArchiveBody, containerPath: string, hostPath: string): Promise<CopyResult> {
   const target = await hostFileTarget(hostPath, containerPath);
   const tmp = join(dirname(target), `.berth-cp-${randomBytes(6).toString('hex')}`);
   const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600).catch((err: NodeJS.ErrnoException) => {
@@ -81,7 +72,7 @@ export async function unpackFileToHost(drain: ArchiveDrain, containerPath: strin
   });
   try {
     const writer = new TarFileWriter(fh.fd, containerPath);
-    await drain((piece) => writer.feed(piece));
+    await body.drain((piece) => writer.feed(piece));
     writer.end();
     await fh.chmod(writer.mode);
     await fh.close();
@@ -98,22 +89,23 @@ export async function unpackFileToHost(drain: ArchiveDrain, containerPath: strin
 /**
  * Writes an archive of a container path to the host: a directory's contents into
  * `hostPath` (created, extracted safely: see extractSafely), or its one file
- * (unpackFileToHost); `type` is the path's. Other types are refused (InvalidArgument).
- * Bytes: a file's content, else the archive's.
+ * (unpackFileToHost, straight from the body's pieces); `type` is the path's. Other types
+ * are refused (InvalidArgument). The body is always closed: unread, an engine's archive
+ * holds the container (Docker waits for it on remove). Bytes: a file's content, else the
+ * archive's.
  */
-export async function unpackToHost(archive: Readable, type: FileType, containerPath: string, hostPath: string): Promise<CopyResult> {
+export async function copyToHost(body: ArchiveBody, type: FileType, containerPath: string, hostPath: string): Promise<CopyResult> {
   try {
     if (type === 'symlink' || type === 'other') {
       throw new BerthError('InvalidArgument', `${containerPath} is a ${type === 'other' ? 'special file' : 'symlink'}; copyOut copies regular files and directories (copy a link's target by its own path)`, {
         details: { path: containerPath, type },
       });
     }
-    if (type === 'file') return await unpackFileToHost(drainOf(archive), containerPath, hostPath);
+    if (type === 'file') return await unpackFileToHost(body, containerPath, hostPath);
     const counter = { bytes: 0 };
-    await extractSafely(counted(archive, counter), hostPath, { strip: 1 });
+    await extractSafely(counted(body.stream(), counter), hostPath, { strip: 1 });
     return counter;
   } finally {
-    // Unread, an engine's archive stream holds the container (Docker waits for it on remove).
-    archive.destroy();
+    body.close();
   }
 }

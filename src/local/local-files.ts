@@ -6,7 +6,8 @@ import { Readable } from 'node:stream';
 import tarFs from 'tar-fs';
 import { BerthError } from '../common/errors.js';
 import type { FileEntry, FileToWrite, FileType } from '../files/file-entry.js';
-import { unpackToHost, type CopyResult } from '../files/host-copy.js';
+import { readableBody } from '../common/socket-get.js';
+import { copyToHost, type CopyResult } from '../files/host-copy.js';
 import { extractSafely } from '../files/safe-extract.js';
 import type { SandboxFiles } from '../session/sandbox.js';
 
@@ -147,7 +148,7 @@ export class LocalFiles implements SandboxFiles {
 
   async copyOut(id: string, path: string, hostPath: string): Promise<CopyResult> {
     const { archive, type } = await this.exportArchive(id, path);
-    return unpackToHost(archive, type, path, hostPath);
+    return copyToHost(readableBody(archive), type, path, hostPath);
   }
 
   async importArchive(id: string, dir: string, archive: Readable): Promise<void> {

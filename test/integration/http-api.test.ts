@@ -1,9 +1,12 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../src/api/server.js';
-import { Berth } from '../../src/index.js';
+import { BerthClient } from '../../src/client/client.js';
+import { Berth, BerthError } from '../../src/index.js';
 import { silentLogger } from '../../src/common/logger.js';
 import { daemonDirs } from '../support/daemon.js';
 import { engineUnderTest, FIXTURE_IMAGE } from '../support/engine.js';
@@ -92,5 +95,19 @@ describe(`HTTP API details (${engineUnderTest()})`, () => {
     expect((await get()).status).toBe(401);
     expect(JSON.parse((await get('Bearer wrong')).body).code).toBe('Unauthorized');
     expect(await get(`Bearer ${token}`)).toEqual({ status: 200, body: '{"ok":true}' });
+  });
+
+  it('copies a file out over TCP with the token (the bare-socket reader sends it), and not without', async () => {
+    const s = await berth.sessions.create({ image: FIXTURE_IMAGE, labels: { [TEST_LABEL]: runId() } });
+    const blob = randomBytes(3 * 1024 * 1024 + 1);
+    await berth.files.writeFile(s.id, 'blob.bin', blob);
+    const url = `http://127.0.0.1:${port}`;
+    const out = join(dirs.dir, 'tcp-out.bin');
+    expect((await BerthClient.connect({ url, token }).files.copyOut(s.id, 'blob.bin', out)).bytes).toBe(blob.length);
+    expect(readFileSync(out).equals(blob)).toBe(true);
+    const refused = await BerthClient.connect({ url, token: 'wrong' }).files.copyOut(s.id, 'blob.bin', join(dirs.dir, 'tcp-no.bin')).catch((e: unknown) => e);
+    expect(BerthError.is(refused, 'Unauthorized')).toBe(true);
+    expect(existsSync(join(dirs.dir, 'tcp-no.bin'))).toBe(false);
+    await berth.sessions.remove(s.id);
   });
 });

@@ -1,11 +1,11 @@
 import { connect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 
-/** Where the engine listens: a unix socket, or a plain TCP host and port. */
-export type EngineAddress = { socketPath: string } | { host: string; port: number };
+/** Where a server listens: a unix socket, or a plain TCP host and port. */
+export type SocketAddress = { socketPath: string } | { host: string; port: number };
 
 /**
- * The body of an archive response, read one way: `drain` (fastest: synchronous pieces,
+ * The body of a response, read one way: `drain` (fastest: synchronous pieces,
  * no copies) or `stream` (a Readable). `close` abandons it.
  */
 export interface ArchiveBody {
@@ -20,7 +20,7 @@ export interface ArchiveBody {
   close(): void;
 }
 
-export interface ArchiveResponse {
+export interface SocketGetResponse {
   /** Response headers, names lower-cased. */
   headers: Record<string, string>;
   body: ArchiveBody;
@@ -31,16 +31,18 @@ const READ_BUFFER = 256 * 1024;
 const HEAD_LIMIT = 64 * 1024;
 
 /**
- * GETs `path` (an engine archive endpoint) over a bare socket.
+ * GETs `path` over a bare socket and streams the body: for large bodies (archives out of
+ * the engine, and out of the daemon for `berth cp`).
  *
  * Why not node:http (or dockerode, which uses it): here it costs about 3 ms of CPU per MB
- * of archive (a read and a new Buffer per 64 KB, each 32 KB chunk parsed by llhttp, and
- * the garbage of it), which made a 100 MB copy out 1.3-1.6x `docker cp`. Reading into one
- * reused buffer and de-chunking in place costs about 1 ms per MB.
+ * (a read and a new Buffer per 64 KB, each 32 KB chunk parsed by llhttp, and the garbage
+ * of it), which made a 100 MB copy out 1.3-1.6x `docker cp`. Reading into one reused
+ * buffer and de-chunking in place costs about 1 ms per MB.
  *
- * A non-200 answer rejects with `{ statusCode, json }`, the shape translateEngineError reads.
+ * A non-200 answer rejects with `{ statusCode, json }` (json: the parsed body, or its text),
+ * the shape translateEngineError reads.
  */
-export function getArchiveResponse(address: EngineAddress, path: string): Promise<ArchiveResponse> {
+export function socketGet(address: SocketAddress, path: string, headers: Record<string, string> = {}): Promise<SocketGetResponse> {
   return new Promise((resolve, reject) => {
     const decoder = new ResponseDecoder();
     const buffer = Buffer.allocUnsafe(READ_BUFFER);
@@ -60,7 +62,7 @@ export function getArchiveResponse(address: EngineAddress, path: string): Promis
       socket.destroy();
       if (!answered) {
         answered = true;
-        reject(err ?? new Error('the engine closed the connection without an answer'));
+        reject(err ?? new Error('the server closed the connection without an answer'));
       } else if (onEnd) onEnd(err);
       else pendingEnd = { err };
     };
@@ -102,10 +104,13 @@ export function getArchiveResponse(address: EngineAddress, path: string): Promis
         },
       },
     });
-    socket.on('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: engine\r\nConnection: close\r\n\r\n`));
+    const extra = Object.entries(headers)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('');
+    socket.on('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n${extra}\r\n`));
     socket.on('end', () => {
       if (!decoder.endOfStream()) {
-        finish(Object.assign(new Error('the engine closed the archive stream before its end'), { code: 'ECONNRESET' }));
+        finish(Object.assign(new Error('the server closed the stream before its end'), { code: 'ECONNRESET' }));
       } else if (decoder.head?.status !== 200) finish(errorFrom(decoder));
       else {
         if (!answered) onBytes(Buffer.alloc(0));
@@ -206,7 +211,7 @@ export class ResponseDecoder {
       const end = joined.indexOf('\r\n\r\n');
       if (end < 0) {
         this.headLength += bytes.length;
-        if (this.headLength > HEAD_LIMIT) throw new Error('the engine sent a response head over 64 KB');
+        if (this.headLength > HEAD_LIMIT) throw new Error('the server sent a response head over 64 KB');
         this.headBytes.push(Buffer.from(bytes));
         return [];
       }
@@ -242,7 +247,7 @@ export class ResponseDecoder {
     const nl = bytes.indexOf(0x0a, i);
     if (nl < 0) {
       this.line += bytes.toString('latin1', i);
-      if (this.line.length > 4096) throw new Error('the engine sent a chunk line over 4 KB');
+      if (this.line.length > 4096) throw new Error('the server sent a chunk line over 4 KB');
       return undefined;
     }
     const text = (this.line + bytes.toString('latin1', i, nl)).trim();
@@ -276,7 +281,7 @@ export class ResponseDecoder {
         continue;
       }
       const size = parseInt(line.text.split(';', 1)[0]!, 16);
-      if (!Number.isSafeInteger(size) || size < 0) throw new Error(`the engine sent a bad chunk size "${line.text.slice(0, 20)}"`);
+      if (!Number.isSafeInteger(size) || size < 0) throw new Error(`the server sent a bad chunk size "${line.text.slice(0, 20)}"`);
       this.chunkLeft = size;
       this.state = size === 0 ? 'trailer' : 'data';
     }
@@ -287,7 +292,7 @@ export class ResponseDecoder {
 function parseHead(text: string): ResponseHead {
   const [statusLine = '', ...lines] = text.split('\r\n');
   const m = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine);
-  if (!m) throw new Error(`the engine sent a bad status line "${statusLine.slice(0, 40)}"`);
+  if (!m) throw new Error(`the server sent a bad status line "${statusLine.slice(0, 40)}"`);
   const headers: Record<string, string> = {};
   for (const line of lines) {
     const colon = line.indexOf(':');
@@ -296,7 +301,7 @@ function parseHead(text: string): ResponseHead {
   return { status: Number(m[1]), headers };
 }
 
-/** An ArchiveBody over a Readable (for endpoints read through dockerode). */
+/** An ArchiveBody over a Readable (for responses read through node:http or dockerode). */
 export function readableBody(source: Readable): ArchiveBody {
   return {
     drain: async (consume) => {

@@ -5,7 +5,7 @@ import { createServer as createNetServer, type Server as NetServer } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { getArchiveResponse, ResponseDecoder } from '../../src/engine/archive-reader.js';
+import { ResponseDecoder, socketGet } from '../../src/common/socket-get.js';
 
 /** Feeds `bytes` to a decoder in pieces of `step` bytes; returns the body and the decoder. */
 function decode(bytes: Buffer, step: number): { body: Buffer; decoder: ResponseDecoder } {
@@ -60,12 +60,12 @@ describe('ResponseDecoder', () => {
   });
 });
 
-describe('getArchiveResponse against a local server', () => {
+describe('socketGet against a local server', () => {
   let dir: string;
   let socketPath: string;
   let server: Server | NetServer | undefined;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'berth-archive-reader-'));
+    dir = mkdtempSync(join(tmpdir(), 'berth-socket-get-'));
     socketPath = join(dir, 's.sock');
   });
   afterEach(async () => {
@@ -86,14 +86,18 @@ describe('getArchiveResponse against a local server', () => {
     res.end();
   };
 
-  it('drains a chunked body byte for byte, with the headers and the request path', async () => {
+  it('drains a chunked body byte for byte, with the headers, the request path and the request headers', async () => {
     let asked = '';
-    await serve((res, url) => {
-      asked = url;
+    let auth: string | undefined;
+    server = createServer((req, res) => {
+      asked = req.url ?? '';
+      auth = req.headers.authorization;
       sendBig(res);
     });
-    const r = await getArchiveResponse({ socketPath }, '/containers/c1/archive?path=%2Fa%20b');
+    await new Promise<void>((resolve) => server!.listen(socketPath, resolve));
+    const r = await socketGet({ socketPath }, '/containers/c1/archive?path=%2Fa%20b', { authorization: 'Bearer t0k' });
     expect(asked).toBe('/containers/c1/archive?path=%2Fa%20b');
+    expect(auth).toBe('Bearer t0k');
     expect(r.headers['x-docker-container-path-stat']).toBe('e30=');
     const got: Buffer[] = [];
     await r.body.drain((p) => got.push(Buffer.from(p)));
@@ -102,7 +106,7 @@ describe('getArchiveResponse against a local server', () => {
 
   it('streams a body as a Readable, slow reader included', async () => {
     await serve((res) => sendBig(res));
-    const r = await getArchiveResponse({ socketPath }, '/x');
+    const r = await socketGet({ socketPath }, '/x');
     const got: Buffer[] = [];
     for await (const chunk of r.body.stream()) {
       got.push(chunk as Buffer);
@@ -116,7 +120,7 @@ describe('getArchiveResponse against a local server', () => {
       res.writeHead(404, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ message: 'Could not find the file /nope in container c1' }));
     });
-    const err = (await getArchiveResponse({ socketPath }, '/x').catch((e: unknown) => e)) as { statusCode: number; json: { message: string } };
+    const err = (await socketGet({ socketPath }, '/x').catch((e: unknown) => e)) as { statusCode: number; json: { message: string } };
     expect(err.statusCode).toBe(404);
     expect(err.json.message).toMatch(/Could not find the file/);
   });
@@ -129,13 +133,13 @@ describe('getArchiveResponse against a local server', () => {
         sock.end(randomBytes(1000), () => sock.destroy());
       }).listen(socketPath, resolve);
     });
-    const r = await getArchiveResponse({ socketPath }, '/x');
+    const r = await socketGet({ socketPath }, '/x');
     await expect(r.body.drain(() => undefined)).rejects.toThrow(/before its end/);
   });
 
   it('stops reading and closes when the consumer throws', async () => {
     await serve((res) => sendBig(res));
-    const r = await getArchiveResponse({ socketPath }, '/x');
+    const r = await socketGet({ socketPath }, '/x');
     let calls = 0;
     const drained = r.body.drain(() => {
       calls += 1;
@@ -146,7 +150,7 @@ describe('getArchiveResponse against a local server', () => {
   });
 
   it('answers a refused connection with its error code', async () => {
-    const err = (await getArchiveResponse({ socketPath: join(dir, 'none.sock') }, '/x').catch((e: unknown) => e)) as NodeJS.ErrnoException;
+    const err = (await socketGet({ socketPath: join(dir, 'none.sock') }, '/x').catch((e: unknown) => e)) as NodeJS.ErrnoException;
     expect(err.code).toBe('ENOENT');
   });
 });
