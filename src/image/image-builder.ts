@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BerthError } from '../common/errors.js';
+import { signalTree } from '../common/process-tree.js';
 import type { Logger } from '../common/logger.js';
 import type { EngineInfo } from '../engine/types.js';
 import { BuildOutputParser, describeStep, type BuildEvent } from './build-progress.js';
@@ -83,16 +84,10 @@ export async function buildImage(engine: EngineInfo, req: BuildImageRequest, o: 
     const cancelled = () => new BerthError('Timeout', `the build of ${req.tags[0]} was cancelled`);
     if (o.signal?.aborted) throw cancelled();
     const code = await new Promise<number>((resolve, reject) => {
-      // Its own process group: a cancel stops the CLI and what it started (Podman's RUN
-      // steps outlive a signal to the CLI alone).
+      // Its own process group: a cancel kills the CLI and everything it started. Podman's
+      // RUN steps outlive a signal to the CLI alone, and run in sessions of their own.
       const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-      const cancel = () => {
-        try {
-          if (child.pid) process.kill(-child.pid, 'SIGTERM');
-        } catch {
-          // already gone
-        }
-      };
+      const cancel = () => signalTree(child.pid, 'SIGKILL');
       o.signal?.addEventListener('abort', cancel, { once: true });
       child.stdout.on('data', (d: Buffer) => parser.push(d));
       child.stderr.on('data', (d: Buffer) => parser.push(d));

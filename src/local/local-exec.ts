@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { PassThrough, Readable } from 'node:stream';
 import { constants } from 'node:os';
 import { BerthError } from '../common/errors.js';
+import { signalGroup } from '../common/process-tree.js';
 import { randomId } from '../common/ids.js';
 import { assertValidExecOptions, EXEC_MARKER_ENV, type ExecOptions } from '../exec/exec-options.js';
 import type { ExecExit, ExecStream } from '../exec/exec-stream.js';
@@ -22,15 +23,6 @@ export interface LocalExecContext {
 export interface LocalExec extends ExecStream {
   /** The process (and process group) id; undefined when it could not start. */
   pid: number | undefined;
-}
-
-/** Sends `signal` to a process group; a group that is gone is not an error. */
-export function signalGroup(pgid: number | undefined, signal: NodeJS.Signals): void {
-  try {
-    if (pgid) process.kill(-pgid, signal);
-  } catch {
-    // already gone
-  }
 }
 
 export function startLocalExec(ctx: LocalExecContext, input: ExecOptions): LocalExec {

@@ -7,7 +7,8 @@ import { openLocalShell } from '../interactive/local-shell.js';
 import type { ShellOptions, ShellStream } from '../interactive/shell-stream.js';
 import type { LogStreams } from '../lifecycle/logs.js';
 import type { Sandbox } from '../session/sandbox.js';
-import { signalGroup, startLocalExec } from './local-exec.js';
+import { signalGroup } from '../common/process-tree.js';
+import { startLocalExec } from './local-exec.js';
 
 const alive = (pgid: number): boolean => {
   try {
