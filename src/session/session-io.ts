@@ -7,7 +7,7 @@ import type { AttachOptions, ShellOptions, ShellStream } from '../interactive/sh
 import type { SessionRepository } from '../store/session-repository.js';
 import type { Sandbox, SandboxFiles } from './sandbox.js';
 import { TERMINAL_STATES, type Session } from './session.js';
-import { assertLive, assertRunning, findSession, noEngine } from './session-lookup.js';
+import { assertLive, assertRunning, findSession, requireEngine } from './session-lookup.js';
 import type { EngineSide } from './engine-side.js';
 import type { SessionExecOptions, SessionExecStream, SessionLogs, SessionLogsOptions } from './sessions-api.js';
 
@@ -32,16 +32,12 @@ export interface SessionIoDeps {
 export class SessionIo {
   constructor(private readonly d: SessionIoDeps) {}
 
-  private now(): number {
-    return this.d.now();
-  }
-
   async exec(idOrName: string, options: SessionExecOptions): Promise<ExecResult> {
     const s = findSession(this.d.repo, idOrName);
     assertRunning(s);
     const c = await this.sandboxOf(s);
     const r = await c.exec(this.withDefaults(s, options));
-    this.d.repo.recordExec(s.id, { cmd: options.cmd, exitCode: r.exitCode, durationMs: r.durationMs, bytesOut: r.stdoutBytes + r.stderrBytes, timedOut: r.timedOut }, this.now());
+    this.d.repo.recordExec(s.id, { cmd: options.cmd, exitCode: r.exitCode, durationMs: r.durationMs, bytesOut: r.stdoutBytes + r.stderrBytes, timedOut: r.timedOut }, this.d.now());
     return r;
   }
 
@@ -54,7 +50,7 @@ export class SessionIo {
     stream.stdout.on('data', (d: Buffer) => (bytesOut += d.length));
     stream.stderr.on('data', (d: Buffer) => (bytesOut += d.length));
     const exit = stream.exit.then((e) => {
-      this.d.repo.recordExec(s.id, { cmd: options.cmd, exitCode: e.exitCode, durationMs: e.durationMs, bytesOut, timedOut: e.timedOut }, this.now());
+      this.d.repo.recordExec(s.id, { cmd: options.cmd, exitCode: e.exitCode, durationMs: e.durationMs, bytesOut, timedOut: e.timedOut }, this.d.now());
       return e;
     });
     return { stdout: stream.stdout, stderr: stream.stderr, exit };
@@ -68,9 +64,9 @@ export class SessionIo {
       env: { ...s.execDefaults.env, ...options.env },
       workdir: options.workdir ?? s.execDefaults.workdir ?? s.baseDir,
     };
-    this.d.repo.touch(s.id, this.now());
+    this.d.repo.touch(s.id, this.d.now());
     if (s.backend === 'local') return this.d.local.sandbox(s.containerId ?? s.baseDir, s.spec.env ?? {}).openShell(o);
-    return openEngineShell(this.engineSide().engine, s.containerId ?? s.containerName, o, this.d.log.child({ sessionId: s.id }));
+    return openEngineShell(requireEngine(this.d.engine).engine, s.containerId ?? s.containerName, o, this.d.log.child({ sessionId: s.id }));
   }
 
   async attach(idOrName: string, options: AttachOptions = {}): Promise<ShellStream> {
@@ -80,8 +76,8 @@ export class SessionIo {
     if (!s.spec.tty) {
       throw new BerthError('Conflict', `session ${s.name} was created without a TTY; attach needs spec: { tty: true, openStdin: true } (or open a shell)`, { details: { tty: false } });
     }
-    this.d.repo.touch(s.id, this.now());
-    return attachEngine(this.engineSide().engine, s.containerId ?? s.containerName, options);
+    this.d.repo.touch(s.id, this.d.now());
+    return attachEngine(requireEngine(this.d.engine).engine, s.containerId ?? s.containerName, options);
   }
 
   async logs(idOrName: string, options: SessionLogsOptions = {}): Promise<SessionLogs> {
@@ -108,17 +104,12 @@ export class SessionIo {
     const s = findSession(this.d.repo, idOrName);
     assertLive(s, 'use the files of');
     if (s.backend === 'local') return { session: s, id: s.containerId ?? s.baseDir, files: this.d.local.files };
-    return { session: s, id: s.containerId ?? s.containerName, files: this.engineSide().files };
+    return { session: s, id: s.containerId ?? s.containerName, files: requireEngine(this.d.engine).files };
   }
 
   /** The sandbox of a session: its container, or its host directory on the local backend. */
   async sandboxOf(s: Session): Promise<Sandbox> {
     if (s.backend === 'local') return this.d.local.sandbox(s.containerId ?? s.baseDir, s.spec.env ?? {});
-    return this.engineSide().containers.handle({ id: s.containerId ?? s.containerName, name: s.containerName, tty: s.spec.tty ?? false });
-  }
-
-  private engineSide(): EngineSide {
-    if (!this.d.engine) throw noEngine();
-    return this.d.engine;
+    return requireEngine(this.d.engine).containers.handle({ id: s.containerId ?? s.containerName, name: s.containerName, tty: s.spec.tty ?? false });
   }
 }

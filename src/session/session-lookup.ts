@@ -1,5 +1,6 @@
 import { BerthError } from '../common/errors.js';
 import type { SessionRepository } from '../store/session-repository.js';
+import type { EngineSide } from './engine-side.js';
 import { TERMINAL_STATES, type Session } from './session.js';
 
 /** The session with this id or name; `InvalidArgument` when none is given, `NotFound` when there is none. */
@@ -34,4 +35,10 @@ export function noEngine(): BerthError {
     'EngineUnavailable',
     "berth has no container engine (Docker or Podman) here; start one (scripts/bootstrap-engines.sh), or ask for backend: 'local' (or configure fallback: 'local')",
   );
+}
+
+/** The engine side, or `EngineUnavailable` when berth runs without an engine. */
+export function requireEngine(engine: EngineSide | undefined): EngineSide {
+  if (!engine) throw noEngine();
+  return engine;
 }

@@ -17,7 +17,7 @@ import { withSessionMounts, type SessionVolumesRequest } from '../volume/session
 import { assertEngineRequest, assertLocalRequest } from './create-checks.js';
 import type { EngineSide } from './engine-side.js';
 import { SessionIo } from './session-io.js';
-import { assertLive, findSession, noEngine } from './session-lookup.js';
+import { assertLive, findSession, noEngine, requireEngine } from './session-lookup.js';
 import { DEFAULT_BASE_DIR, parseSessionRequest, resolveSessionSpec, type CreateSessionRequest } from './create-request.js';
 import type { AttachOptions, ShellOptions, ShellStream } from '../interactive/shell-stream.js';
 import type { Backend, SandboxFiles } from './sandbox.js';
@@ -459,8 +459,7 @@ export class SessionManager implements SessionsApi {
   }
 
   private engineSide(): EngineSide {
-    if (!this.d.engine) throw noEngine();
-    return this.d.engine;
+    return requireEngine(this.d.engine);
   }
 
   private find(idOrName: string): Session {
