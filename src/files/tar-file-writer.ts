@@ -104,7 +104,12 @@ export class TarFileWriter {
     }
     if (checksum(h) !== octal(h, 148, 8)) throw new BerthError('Internal', `the engine's archive of ${this.name} has a damaged header`);
     const type = h[156]!;
-    const size = this.paxSize ?? numeric(h, 124, 12);
+    // PAX records describe the next real entry: not another PAX header, nor the GNU
+    // long-name blocks between them, whose sizes are their own.
+    const meta = type === TYPE_PAX || SKIPPED.has(type);
+    const pax = meta ? {} : { size: this.paxSize, mtime: this.paxMtime };
+    if (!meta) this.paxSize = this.paxMtime = undefined;
+    const size = pax.size ?? numeric(h, 124, 12);
     const padding = (BLOCK - (size % BLOCK)) % BLOCK;
     if (type === TYPE_PAX) {
       this.pax = [];
@@ -124,9 +129,8 @@ export class TarFileWriter {
     }
     if (this.seenFile) throw new BerthError('Internal', `the engine's archive of ${this.name} held more than one file`);
     this.seenFile = true;
-    this.mtime = this.paxMtime ?? numeric(h, 136, 12);
+    this.mtime = pax.mtime ?? numeric(h, 136, 12);
     this.mode = octal(h, 100, 8) & 0o777;
-    this.paxSize = this.paxMtime = undefined;
     this.left = size;
     this.padding = padding;
     if (size === 0) this.skip(padding);

@@ -67,6 +67,39 @@ describe('TarFileWriter', () => {
     expect(writer.bytes).toBe(0);
   });
 
+  it('applies PAX records to the file, not to the GNU long-name block between them', () => {
+    /** A hand-made ustar header block (what tar-stream will not write: PAX before a GNU long name). */
+    const header = (name: string, type: string, size: number) => {
+      const h = Buffer.alloc(512);
+      h.write(name, 0);
+      h.write('0000644\0', 100);
+      h.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
+      h.write('00000000000\0', 136);
+      h.write(type, 156);
+      h.write('ustar\u000000', 257, 'latin1');
+      let sum = 0;
+      for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : h[i]!;
+      h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+      return h;
+    };
+    const padded = (b: Buffer) => Buffer.concat([b, Buffer.alloc((512 - (b.length % 512)) % 512)]);
+    const record = Buffer.from('20 mtime=1600000000\n10 size=3\n');
+    const longName = Buffer.from(`${'n'.repeat(700)}\0`); // two blocks: a size of 3 would misalign what follows
+    const tarred = Buffer.concat([
+      header('PaxHeader', 'x', record.length),
+      padded(record),
+      header('././@LongLink', 'L', longName.length),
+      padded(longName),
+      header('f', '0', 3),
+      padded(Buffer.from('abc')),
+      Buffer.alloc(1024),
+    ]);
+    const { out, writer } = write(tarred, 100);
+    expect(out.toString()).toBe('abc');
+    expect(writer.bytes).toBe(3);
+    expect(writer.mtime).toBe(1_600_000_000);
+  });
+
   it('refuses a symlink, a second file, a truncated archive and a damaged header', async () => {
     const link = await archive([{ name: 'l', type: 'symlink', linkname: '/etc/passwd' }]);
     expect(codeOf(() => write(link, 512))).toBe('InvalidArgument');
