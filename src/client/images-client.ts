@@ -35,7 +35,8 @@ export class ImagesClient implements ImagesApi {
     const res = await open(this.ep, 'POST', path, body);
     if ((res.statusCode ?? 500) >= 400) throw await errorFrom(res);
     // Hanging up cancels the build on the daemon.
-    const cancel = () => res.destroy(new BerthError('Timeout', 'the build was cancelled'));
+    const cancelled = () => new BerthError('Timeout', 'the build was cancelled');
+    const cancel = () => res.destroy(cancelled());
     if (o.signal?.aborted) cancel();
     o.signal?.addEventListener('abort', cancel, { once: true });
     const { createInterface } = await import('node:readline');
@@ -53,7 +54,7 @@ export class ImagesClient implements ImagesApi {
     } finally {
       o.signal?.removeEventListener('abort', cancel);
     }
-    if (o.signal?.aborted) throw new BerthError('Timeout', 'the build was cancelled');
+    if (o.signal?.aborted) throw cancelled();
     throw new BerthError('DaemonUnavailable', 'the daemon closed the build stream before the build finished');
   }
 }

@@ -112,7 +112,7 @@ export class SessionFiles implements FilesApi {
     });
   }
 
-  /** The archive of a path as the engine gives it (for the HTTP API's export and copyOut). */
+  /** The archive of a path as the engine gives it, and the path's type (for the HTTP API's export). */
   async exportArchive(session: string, containerPath: string): Promise<{ archive: Readable; type: FileType }> {
     const t = this.target(session, containerPath);
     return t.files.exportArchive(t.id, t.path);
