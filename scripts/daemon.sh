@@ -2,6 +2,8 @@
 # Starts, stops or reports the background berth daemon on its default socket.
 # Usage: scripts/daemon.sh start|stop|restart|status. Log: $BERTH_LOG_DIR/daemon.log (default /var/log/berth).
 set -euo pipefail
+# Everything this script makes (data dir, build stamp, log) is the daemon's alone.
+umask 077
 cd "$(dirname "$0")/.."
 LOG_DIR=${BERTH_LOG_DIR:-/var/log/berth}
 BERTH="node bin/berth.cjs"
@@ -19,7 +21,10 @@ start() {
     echo "daemon: running from an older build; restarting it"
     stop
   fi
-  mkdir -p "$LOG_DIR" "$DATA_DIR"
+  # install -d leaves an existing dir's mode alone: chmod too (an older install made them 0755).
+  install -d -m 0700 "$LOG_DIR" "$DATA_DIR"
+  chmod 0700 "$LOG_DIR" "$DATA_DIR"
+  [ ! -e "$LOG_DIR/daemon.log" ] || chmod 0600 "$LOG_DIR/daemon.log"
   echo "daemon: starting (log: $LOG_DIR/daemon.log)"
   build_id >"$BUILD_FILE"
   (cd / && exec setsid -f nohup node "$OLDPWD/bin/berth.cjs" daemon >>"$LOG_DIR/daemon.log" 2>&1 < /dev/null)

@@ -25,6 +25,7 @@ import { OpMetricsRepository } from './store/op-metrics-repository.js';
 import type { ContainerSpec } from './spec/container-spec.js';
 import { openDatabase, type Database } from './store/database.js';
 import { SessionRepository } from './store/session-repository.js';
+import { SecretBox } from './store/secret-box.js';
 import { AuditRepository } from './store/audit-repository.js';
 import { mountPolicyProblems, type MountPolicy } from './security/mount-policy.js';
 import { SecurityService } from './security/security-api.js';
@@ -89,6 +90,10 @@ export interface BerthConnectOptions {
    * `BERTH_BASE_IMAGE_UBUNTU` / `BERTH_BASE_IMAGE_ALPINE`, else the Dockerfile's own.
    */
   baseImages?: Partial<Record<ImageVariant, string>>;
+  /** Variable names whose values are secret in every session (globs); default `*_TOKEN`, `*_KEY`, `*_SECRET`, `*PASSWORD*`. */
+  secretEnvPatterns?: readonly string[];
+  /** Where a session's `envFromHost` takes variables from; default this process's environment. */
+  hostEnv?: NodeJS.ProcessEnv;
 }
 
 function baseImagesFromEnv(): Partial<Record<ImageVariant, string>> {
@@ -141,6 +146,8 @@ export class Berth {
     volumePolicy?: Partial<CleanupPolicy>;
     baseImages?: Partial<Record<ImageVariant, string>>;
     workflowDir?: string;
+    secretEnvPatterns?: readonly string[];
+    hostEnv?: NodeJS.ProcessEnv;
     log: Logger;
   }) {
     this.engine = parts.engine?.info;
@@ -188,6 +195,8 @@ export class Berth {
       ...(parts.templateAlerts ? { templateAlerts: parts.templateAlerts } : {}),
       log,
       ...(parts.execTimeoutMs ? { execTimeoutMs: parts.execTimeoutMs } : {}),
+      ...(parts.secretEnvPatterns ? { secretEnvPatterns: parts.secretEnvPatterns } : {}),
+      ...(parts.hostEnv ? { hostEnv: parts.hostEnv } : {}),
     });
     this.files = new SessionFiles(this.sessions, this.opMetrics);
     this.audit = new AuditRepository(parts.db);
@@ -270,7 +279,7 @@ export class Berth {
     const policy = new SpecPolicy({ ...options.mountPolicy, ...(engine ? { engineSocket: engine.info.socketPath } : {}) }, engine?.host);
     const path = options.database ?? ':memory:';
     const { db } = openDatabase({ path });
-    const repo = new SessionRepository(db);
+    const repo = new SessionRepository(db, SecretBox.forDatabase(path));
     let instance = options.instance ?? process.env.BERTH_INSTANCE;
     if (!instance && path !== ':memory:') {
       instance = repo.getMeta('instance_id');
@@ -294,6 +303,8 @@ export class Berth {
       ...(options.volumePolicy ? { volumePolicy: options.volumePolicy } : {}),
       baseImages: options.baseImages ?? baseImagesFromEnv(),
       ...(options.workflowDir ? { workflowDir: options.workflowDir } : {}),
+      ...(options.secretEnvPatterns ? { secretEnvPatterns: options.secretEnvPatterns } : {}),
+      ...(options.hostEnv ? { hostEnv: options.hostEnv } : {}),
       log,
     });
   }

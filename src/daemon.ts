@@ -1,5 +1,5 @@
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createApiServer } from './api/server.js';
 import { Berth } from './berth.js';
@@ -7,6 +7,10 @@ import type { Logger } from './common/logger.js';
 import { VERSION } from './common/version.js';
 import type { DaemonConfig } from './daemon/config.js';
 import { acquireLock } from './daemon/lock.js';
+import { DAEMON_UMASK, ensurePrivateDir, makePrivate } from './daemon/private-state.js';
+import { readSecretFile } from './daemon/token-file.js';
+import { listenOnUnixSocket } from './daemon/unix-socket.js';
+import { auditLimits } from './store/audit-limits.js';
 import { HealthMonitor } from './health/health-monitor.js';
 import { AlertManager } from './monitor/alert-manager.js';
 import { DEFAULT_ALERT_RULES } from './monitor/alert-rules.js';
@@ -28,13 +32,21 @@ export interface RunningDaemon {
 }
 
 /**
- * Wires the daemon: lock → engine + store (Berth) → reconcile → events watcher →
- * TTL/idle sweeper → HTTP API on the unix socket (and TCP with a token when configured).
+ * Wires the daemon: umask 077 → private data dir (0700) → lock → engine + store (Berth,
+ * files 0600) → reconcile → events watcher → TTL/idle sweeper → HTTP API on the unix
+ * socket (0600 from the start) and TCP with a token (and TLS) when configured.
+ * The umask stays 077 until `close()`, which restores the one before.
  */
 export async function startDaemon(config: DaemonConfig, log: Logger): Promise<RunningDaemon> {
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const release = acquireLock(join(config.dataDir, 'daemon.lock'));
-  const cleanups: Array<() => Promise<void> | void> = [release];
+  const umaskBefore = process.umask(DAEMON_UMASK);
+  const cleanups: Array<() => Promise<void> | void> = [() => void process.umask(umaskBefore)];
+  try {
+    ensurePrivateDir(config.dataDir);
+    cleanups.push(acquireLock(join(config.dataDir, 'daemon.lock')));
+  } catch (err) {
+    process.umask(umaskBefore);
+    throw err;
+  }
   const cleanup = async () => {
     for (const fn of cleanups.reverse()) await fn();
   };
@@ -54,9 +66,12 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       mountPolicy: { ...config.mounts, deny: [...(config.mounts.deny ?? []), config.dataDir] },
       volumePolicy: config.volumes,
       workflowDir: join(config.dataDir, 'workflows'),
+      secretEnvPatterns: config.secretEnvPatterns,
       logger: log,
     });
     cleanups.push(() => berth.close());
+    const db = join(config.dataDir, 'berth.db');
+    makePrivate(db, `${db}-wal`, `${db}-shm`, join(config.dataDir, 'daemon.lock'));
     countByState = () => berth.repo.countByState();
     const dlog = log.child({ instance: berth.instance });
     const alerts = new AlertManager(berth.monitor, berth.events, dlog);
@@ -135,6 +150,20 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     sweeper.unref();
     cleanups.push(() => clearInterval(sweeper));
 
+    const limits = auditLimits(config.audit);
+    const pruneAudit = () => {
+      try {
+        const n = berth.audit.prune({ maxRows: limits.maxRows, maxAgeMs: limits.maxAgeMs, now: Date.now() });
+        if (n) dlog.info({ removed: n }, 'audit log retention');
+      } catch (err) {
+        dlog.warn({ err }, 'audit log retention failed');
+      }
+    };
+    pruneAudit();
+    const auditPruner = setInterval(pruneAudit, limits.pruneIntervalMs);
+    auditPruner.unref();
+    cleanups.push(() => clearInterval(auditPruner));
+
     const volumeGc = berth.hasEngine ? new GcScheduler({ gc: () => berth.volumes.gc(), intervalMs: config.volumeGcIntervalMs, log: dlog }) : undefined;
     volumeGc?.start();
     cleanups.push(() => volumeGc?.stop());
@@ -161,23 +190,21 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
 
     const servers: FastifyInstance[] = [];
     const api = { berth, log: dlog, version: VERSION, terminalPingMs: config.terminalPingMs, metrics, ...(health ? { health } : {}), info };
-    const unix = createApiServer(api);
-    mkdirSync(dirname(config.socket), { recursive: true, mode: 0o755 });
-    rmSync(config.socket, { force: true });
-    await unix.listen({ path: config.socket });
-    chmodSync(config.socket, 0o600);
-    servers.push(unix);
-    cleanups.push(() => rmSync(config.socket, { force: true }));
-    if (config.tcp && config.token) {
-      const tcp = createApiServer({ ...api, token: config.token });
-      const [host, port] = config.tcp.split(':');
-      await tcp.listen({ host: host ?? '127.0.0.1', port: Number(port) });
-      servers.push(tcp);
-    }
     cleanups.push(async () => {
       await Promise.all(servers.map((s) => s.close()));
     });
-    dlog.info({ socket: config.socket, tcp: config.tcp, engine: berth.engine?.kind ?? 'none (local backend)', dataDir: config.dataDir }, 'berth daemon listening');
+    const unix = createApiServer({ ...api, listener: 'unix' });
+    servers.push(unix);
+    await listenOnUnixSocket(unix, config.socket, { ...(config.socketGroup ? { group: config.socketGroup } : {}), log: dlog });
+    cleanups.push(() => rmSync(config.socket, { force: true }));
+    if (config.tcp && config.token) {
+      const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readSecretFile(config.tlsKey, 'TLS key') } : undefined;
+      const tcp = createApiServer({ ...api, listener: 'tcp', token: config.token, unauthenticatedPerMinute: limits.unauthenticatedPerMinute, ...(tls ? { tls } : {}) });
+      servers.push(tcp);
+      const m = /^\[?(.*?)\]?:(\d+)$/.exec(config.tcp);
+      await tcp.listen({ host: m?.[1] ?? '127.0.0.1', port: Number(m?.[2]) });
+    }
+    dlog.info({ socket: config.socket, tcp: config.tcp, tls: config.tcp ? Boolean(config.tlsCert) : undefined, engine: berth.engine?.kind ?? 'none (local backend)', dataDir: config.dataDir }, 'berth daemon listening');
     let closing: Promise<void> | undefined;
     return { berth, config, sampler, close: () => (closing ??= cleanup()) };
   } catch (err) {

@@ -36,6 +36,12 @@ export interface ApiServerOptions {
   health?: HealthMonitor;
   /** Who the unix socket's clients are in the audit log, e.g. `uid:0`; default `uid:<this process's uid>`. */
   unixActor?: string;
+  /** The listener this server is for (the audit's actor); default `tcp` with a token, else `unix`. */
+  listener?: 'unix' | 'tcp';
+  /** Serve HTTPS with this PEM certificate and key (TCP). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Refused requests the audit log records per minute (see `auditWriter`). */
+  unauthenticatedPerMinute?: number;
 }
 
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -51,9 +57,17 @@ export function createApiServer(o: ApiServerOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: o.bodyLimit ?? 64 * 1024 * 1024,
     genReqId: () => randomId(4),
-  });
+    ...(o.tls ? { https: { cert: o.tls.cert, key: o.tls.key } } : {}),
+  }) as unknown as FastifyInstance;
   // First, so refused requests (a wrong token) are audited too.
-  const audit = auditWriter({ audit: o.berth.audit, unixActor: o.unixActor ?? `uid:${process.getuid?.() ?? 'unknown'}`, ...(o.token ? { token: o.token } : {}), log: o.log });
+  const audit = auditWriter({
+    audit: o.berth.audit,
+    unixActor: o.unixActor ?? `uid:${process.getuid?.() ?? 'unknown'}`,
+    listener: o.listener ?? (o.token ? 'tcp' : 'unix'),
+    ...(o.token ? { token: o.token } : {}),
+    ...(o.unauthenticatedPerMinute !== undefined ? { unauthenticatedPerMinute: o.unauthenticatedPerMinute } : {}),
+    log: o.log,
+  });
   registerAuditHook(app, audit);
   if (o.token) {
     const token = o.token;

@@ -8,6 +8,8 @@ import { startDaemon } from '../daemon.js';
  */
 export async function runDaemon(flags: DaemonFlags): Promise<void> {
   const config = loadConfig(flags);
+  // The token stays in the config only: processes the daemon starts (engine CLIs, local sessions) do not inherit it.
+  delete process.env.BERTH_TOKEN;
   const log = createLogger({ level: config.logLevel });
   const daemon = await startDaemon(config, log);
   await new Promise<void>((resolve, reject) => {

@@ -87,7 +87,7 @@ export function execOverSocket(socketPath: string, session: string, cmd: string[
 /** Runs the simple exec and exits, or returns false when `argv` is not that form. */
 export async function fastExec(argv: readonly string[]): Promise<boolean> {
   const args = simpleExecArgs(argv);
-  if (!args) return false;
+  if (!args || process.env.BERTH_URL) return false;
   try {
     process.exitCode = await execOverSocket(args.socket ?? defaultSocketPath(), args.session, args.cmd);
     process.exit();

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { BerthError, EXIT_STATUS } from '../common/errors.js';
 import { VERSION } from '../common/version.js';
-import { clientFor, type GlobalOptions } from './client-factory.js';
+import { clientFor, refuseTokenInArgv, type GlobalOptions } from './client-factory.js';
 import { fail } from './fail.js';
 import { registerFileCommands } from './file-commands.js';
 import { registerSessionCommands } from './session-commands.js';
@@ -19,6 +19,10 @@ const program = new Command()
   .description('Sandboxed containers on Docker or Podman')
   .version(VERSION)
   .option('--socket <path>', "the daemon's socket (default BERTH_SOCKET, /run/berth/berth.sock as root)")
+  .option('--url <url>', "a daemon on TCP instead of the socket: http(s)://host:port (BERTH_URL)")
+  .option('--token-file <file>', 'file (mode 0600) holding the TCP bearer token (BERTH_TOKEN_FILE; or BERTH_TOKEN)')
+  .option('--tls-ca <file>', "CA certificate (PEM) that signed the daemon's TLS certificate (BERTH_TLS_CA)")
+  .option('--token <token>', 'refused: a token in argv is visible to every local user; use --token-file or BERTH_TOKEN')
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
@@ -31,13 +35,20 @@ program
   .option('--fallback <mode>', 'local: with no engine, run sessions on the local backend (BERTH_FALLBACK; default none)')
   .option('--data-dir <dir>', 'database and state (BERTH_DATA_DIR; /var/lib/berth as root)')
   .option('--config <file>', 'JSON config file (BERTH_CONFIG; default <data-dir>/config.json)')
-  .option('--tcp <host:port>', 'also listen on TCP (needs --token or BERTH_TOKEN)')
-  .option('--token <token>', 'bearer token for TCP')
+  .option('--socket-group <group>', 'members of this group may use the socket (directory 0750, socket 0660); default none (0700, 0600)')
+  .option('--tcp <host:port>', 'also listen on TCP (needs a token: --token-file or BERTH_TOKEN); plain TCP only on loopback')
+  .option('--token-file <file>', 'file (mode 0600) holding the bearer token for TCP (BERTH_TOKEN_FILE)')
+  .option('--token <token>', 'refused: a token in argv is visible to every local user; use --token-file or BERTH_TOKEN')
+  .option('--tls-cert <file>', 'PEM certificate for HTTPS on --tcp (BERTH_TLS_CERT)')
+  .option('--tls-key <file>', 'PEM private key (mode 0600) for HTTPS on --tcp (BERTH_TLS_KEY)')
+  .option('--insecure-tcp', 'allow plain HTTP on a non-loopback --tcp address (token and data in clear)')
   .option('--log-level <level>', 'fatal … trace (BERTH_LOG_LEVEL; default info)')
-  .action(async (o: { engine?: string; engineSocket?: string; backend?: string; fallback?: string; dataDir?: string; config?: string; tcp?: string; token?: string; logLevel?: string }) => {
+  .action(async (o: { engine?: string; engineSocket?: string; backend?: string; fallback?: string; dataDir?: string; config?: string; socketGroup?: string; tcp?: string; tokenFile?: string; token?: string; tlsCert?: string; tlsKey?: string; insecureTcp?: boolean; logLevel?: string }) => {
+    const { token, ...flags } = o;
+    refuseTokenInArgv(token ?? program.opts<GlobalOptions>().token);
     const { runDaemon } = await import('./daemon-command.js');
     const socket = program.opts<GlobalOptions>().socket;
-    await runDaemon({ ...o, ...(socket ? { socket } : {}) } as never);
+    await runDaemon({ ...flags, ...(socket ? { socket } : {}) } as never);
   });
 
 program
@@ -82,8 +93,7 @@ program
   .option('--engine <kind>', 'with no daemon: auto, docker or podman', process.env.BERTH_ENGINE ?? 'auto')
   .action(async (o: { engine: string }) => {
     const { runMcp } = await import('./mcp-command.js');
-    const socket = program.opts<GlobalOptions>().socket;
-    await runMcp({ ...o, ...(socket ? { socket } : {}) });
+    await runMcp({ ...o, global: program.opts<GlobalOptions>() });
   });
 
 registerSessionCommands(program);

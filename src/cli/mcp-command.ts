@@ -6,9 +6,11 @@ import type { EngineKind } from '../engine/types.js';
 import { daemonBackend, type McpBackend } from '../mcp/mcp-backend.js';
 import { createMcpServer } from '../mcp/mcp-server.js';
 import { startInProcess } from '../mcp/in-process.js';
+import { clientOptions, type GlobalOptions } from './client-factory.js';
 
 export interface McpFlags {
-  socket?: string;
+  /** Where the daemon is: the socket, or a TCP url with token and CA. */
+  global: GlobalOptions;
   /** With no daemon: `auto`, `docker` or `podman`. */
   engine: string;
 }
@@ -22,7 +24,7 @@ const say = (line: string) => process.stderr.write(`berth mcp: ${line}\n`);
  */
 export async function runMcp(flags: McpFlags): Promise<void> {
   const log = createLogger({ level: process.env.BERTH_LOG_LEVEL ?? 'warn' });
-  const client = BerthClient.connect(flags.socket ? { socketPath: flags.socket } : {});
+  const client = BerthClient.connect(await clientOptions(flags.global));
   const where = client.endpoint.socketPath ?? client.endpoint.url;
   let backend: McpBackend;
   let closeBackend = async () => {};

@@ -1,4 +1,5 @@
 import { BerthError } from '../common/errors.js';
+import { takeHostEnv } from '../session/secret-env.js';
 
 /** `K=V` list → record; `InvalidArgument` naming the flag on a bad item. */
 export function keyValues(items: string[] | undefined, flag: string): Record<string, string> | undefined {
@@ -49,4 +50,27 @@ export function sinceTime(value: string | undefined, flag: string, now = Date.no
     });
   }
   return t;
+}
+
+/**
+ * `--secret-env K=V` / `--secret-env K` (the value of K in this process's environment) and
+ * `--env-from-host PATTERN` (every variable of this process's environment matching the
+ * glob, `BERTH_*` never) → the request's `secretEnv`. Says on stderr which names were taken.
+ */
+export function secretValues(items: string[] | undefined, patterns: string[] | undefined, env: NodeJS.ProcessEnv = process.env): Record<string, string> | undefined {
+  if (!items?.length && !patterns?.length) return undefined;
+  const out: Record<string, string> = patterns?.length ? takeHostEnv(patterns, env) : {};
+  if (patterns?.length) process.stderr.write(`berth: took from your environment: ${Object.keys(out).sort().join(', ') || '(nothing matched)'}\n`);
+  for (const item of items ?? []) {
+    const i = item.indexOf('=');
+    const name = i < 0 ? item : item.slice(0, i);
+    const value = i < 0 ? env[name] : item.slice(i + 1);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || value === undefined) {
+      throw new BerthError('InvalidArgument', `--secret-env: "${name}" ${value === undefined ? 'is not set in your environment' : 'is not a variable name'}; give NAME (set in your environment) or NAME=VALUE`, {
+        details: { problems: [{ path: '--secret-env', message: 'must be NAME or NAME=VALUE' }] },
+      });
+    }
+    out[name] = value;
+  }
+  return out;
 }

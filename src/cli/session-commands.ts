@@ -5,7 +5,7 @@ import { runExecCommand } from './exec-command.js';
 import { table } from './table.js';
 import { securityText } from './security-commands.js';
 import type { SecurityProfileName } from '../security/security-profile.js';
-import { collect, keyValues, positiveNumber, wholeNumber } from './parse.js';
+import { collect, keyValues, positiveNumber, secretValues, wholeNumber } from './parse.js';
 
 const out = (s: string) => process.stdout.write(s);
 
@@ -32,6 +32,8 @@ export function registerSessionCommands(program: Command): void {
     .option('--memory <size>', 'memory limit, e.g. 512m')
     .option('--cpus <n>', 'CPU cores, e.g. 0.5')
     .option('--env <K=V>', 'environment variable (repeatable)', collect)
+    .option('--secret-env <K[=V]>', 'secret environment variable, shown only as *** (repeatable); K alone takes its value from your environment, which keeps it out of ps', collect)
+    .option('--env-from-host <pattern>', 'take your environment\'s variables matching this glob, e.g. \'DATABRICKS_*\', as secret env (repeatable)', collect)
     .option('--label <K=V>', 'label (repeatable)', collect)
     .option('--ttl <ms>', 'end the session after this many ms')
     .option('--idle-timeout <ms>', 'end the session after this many ms without exec')
@@ -42,8 +44,9 @@ export function registerSessionCommands(program: Command): void {
     .option('--join <session>', "with --network isolated: join this session's isolated network")
     .option('--dns <ip>', 'extra DNS server (repeatable)', collect)
     .option('--alias <name>', 'with --network isolated: a name it answers to (repeatable; default the session name)', collect)
-    .action(async (o: { name?: string; image?: string; variant?: string; template?: string; memory?: string; cpus?: string; env?: string[]; label?: string[]; ttl?: string; idleTimeout?: string; backend?: string; tty?: boolean; security?: string; network?: string; join?: string; dns?: string[]; alias?: string[] }) => {
+    .action(async (o: { name?: string; image?: string; variant?: string; template?: string; memory?: string; cpus?: string; env?: string[]; secretEnv?: string[]; envFromHost?: string[]; label?: string[]; ttl?: string; idleTimeout?: string; backend?: string; tty?: boolean; security?: string; network?: string; join?: string; dns?: string[]; alias?: string[] }) => {
       const env = keyValues(o.env, '--env');
+      const secretEnv = secretValues(o.secretEnv, o.envFromHost);
       const labels = keyValues(o.label, '--label');
       const cpus = positiveNumber(o.cpus, '--cpus');
       const ttlMs = wholeNumber(o.ttl, '--ttl');
@@ -57,6 +60,7 @@ export function registerSessionCommands(program: Command): void {
         ...(o.memory ? { memory: o.memory } : {}),
         ...(cpus !== undefined ? { cpus } : {}),
         ...(env ? { env } : {}),
+        ...(secretEnv ? { secretEnv } : {}),
         ...(labels ? { labels } : {}),
         ...(ttlMs ? { ttlMs } : {}),
         ...(idleTimeoutMs ? { idleTimeoutMs } : {}),

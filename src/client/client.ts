@@ -34,9 +34,11 @@ import { call, errorFrom, open, type Endpoint, seg } from './http.js';
 export interface BerthClientOptions {
   /** Default `BERTH_SOCKET`, else the daemon's default socket. */
   socketPath?: string;
-  /** `http://host:port` for a daemon listening on TCP (then `token` is needed). */
+  /** `http://host:port` (loopback) or `https://host:port` for a daemon listening on TCP (then `token` is needed). */
   url?: string;
   token?: string;
+  /** PEM CA certificate(s) that signed an https daemon's certificate (default: the system's CAs). */
+  ca?: string | Buffer;
 }
 
 
@@ -199,7 +201,7 @@ export class BerthClient {
   /** Makes a client; nothing is sent until the first call. */
   static connect(options: BerthClientOptions = {}): BerthClient {
     const ep: Endpoint = options.url
-      ? { url: options.url, ...(options.token ? { token: options.token } : {}) }
+      ? { url: options.url, ...(options.token ? { token: options.token } : {}), ...(options.ca ? { ca: options.ca } : {}) }
       : { socketPath: options.socketPath ?? defaultSocketPath() };
     return new BerthClient(ep);
   }

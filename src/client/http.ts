@@ -1,16 +1,21 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import type { BerthError } from '../common/errors.js';
-import { socketGet, type SocketGetResponse } from '../common/socket-get.js';
+import { readableBody, socketGet, type SocketGetResponse } from '../common/socket-get.js';
 import { connectionError, errorFromBody } from './daemon-errors.js';
 
 export interface Endpoint {
   /** Unix socket of the daemon. */
   socketPath?: string;
-  /** `http://host:port` for a TCP daemon. */
+  /** `http://host:port` (loopback) or `https://host:port` for a TCP daemon. */
   url?: string;
   token?: string;
+  /** PEM CA certificate(s) trusted for an https daemon (default: the system's). */
+  ca?: string | Buffer;
 }
+
+const isHttps = (ep: Endpoint): boolean => ep.url?.startsWith('https:') === true;
 
 /** A path segment (session id or name), escaped. */
 export const seg = (id: string): string => encodeURIComponent(id);
@@ -32,13 +37,14 @@ export function open(ep: Endpoint, method: string, path: string, body?: unknown)
   const payload = raw ? (Buffer.isBuffer(raw.data) ? raw.data : undefined) : body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   const stream = raw && !Buffer.isBuffer(raw.data) ? raw.data : undefined;
   const target = ep.url ? new URL(path, ep.url) : undefined;
+  const request = isHttps(ep) ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = httpRequest(
+    const req = request(
       {
         method,
         path,
         // servername '' skips the agent's TLS server-name guess, whose IPv6 regex costs ~3 ms on a cold CLI.
-        ...(ep.socketPath ? { socketPath: ep.socketPath, servername: '' } : { host: target?.hostname, port: target?.port }),
+        ...(ep.socketPath ? { socketPath: ep.socketPath, servername: '' } : { host: target?.hostname, port: target?.port, ...(ep.ca ? { ca: ep.ca } : {}) }),
         headers: {
           ...(payload ? { 'content-type': raw?.contentType ?? 'application/json', 'content-length': payload.length } : {}),
           ...(stream ? { 'content-type': raw?.contentType ?? 'application/octet-stream', 'transfer-encoding': 'chunked' } : {}),
@@ -60,6 +66,11 @@ export function open(ep: Endpoint, method: string, path: string, body?: unknown)
  * common/socket-get.ts); an error answer is the daemon's BerthError, as `call`'s.
  */
 export async function getLarge(ep: Endpoint, path: string): Promise<SocketGetResponse> {
+  if (isHttps(ep)) {
+    const res = await open(ep, 'GET', path);
+    if ((res.statusCode ?? 500) >= 400) throw await errorFrom(res);
+    return { headers: Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')])), body: readableBody(res) };
+  }
   const target = ep.url ? new URL(ep.url) : undefined;
   const address = ep.socketPath ? { socketPath: ep.socketPath } : { host: target?.hostname ?? 'localhost', port: Number(target?.port || 80) };
   try {

@@ -12,7 +12,7 @@ export async function connectTerminal(ep: Endpoint, path: string, options: Shell
   const query = queryFromShellOptions(options);
   const [{ WebSocket }, { ShellStream: Stream }] = await Promise.all([import('ws'), import('../interactive/shell-stream.js')]);
   const url = ep.socketPath ? `ws+unix://${ep.socketPath}:${path}?${query}` : `${(ep.url ?? '').replace(/^http/, 'ws')}${path}?${query}`;
-  const ws = new WebSocket(url, { perMessageDeflate: false, ...(ep.token ? { headers: { authorization: `Bearer ${ep.token}` } } : {}) });
+  const ws = new WebSocket(url, { perMessageDeflate: false, ...(ep.ca ? { ca: ep.ca } : {}), ...(ep.token ? { headers: { authorization: `Bearer ${ep.token}` } } : {}) });
   let message: ServerMessage | undefined;
   const exit = new Promise<ShellExit>((resolve, reject) => {
     ws.on('close', (code: number) => {

@@ -14,6 +14,8 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
   const options: LoggerOptions = {
     level: settings.level ?? process.env.BERTH_LOG_LEVEL ?? 'info',
     base: { pid: process.pid },
+    // Defence in depth: nothing logs these today; if something ever does, the values stay out.
+    redact: { paths: ['token', '*.token', 'env', '*.env', '*.*.env', 'secretEnv', '*.secretEnv', 'headers.authorization', '*.headers.authorization'], censor: '***' },
   };
   return pino(options, pino.destination({ dest: settings.destination ?? 2, sync: false }));
 }

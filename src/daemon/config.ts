@@ -7,6 +7,9 @@ import { defaultDataDir, defaultSocketPath } from '../common/paths.js';
 import { alertRulesSchema } from '../monitor/alert-rules.js';
 import { problemsFromZod } from '../spec/validate.js';
 import { cleanupPolicySchema } from '../volume/cleanup-policy.js';
+import { auditLimitsSchema } from '../store/audit-limits.js';
+import { DEFAULT_SECRET_ENV_PATTERNS } from '../session/secret-env.js';
+import { isLoopback, readTokenFile } from './token-file.js';
 
 export const daemonConfigSchema = z.strictObject({
   /** `auto`, `docker` or `podman`. */
@@ -22,10 +25,33 @@ export const daemonConfigSchema = z.strictObject({
   dataDir: z.string().startsWith('/', 'must be an absolute path'),
   /** The API's unix socket (mode 0600). */
   socket: z.string().startsWith('/', 'must be an absolute path'),
-  /** Optional TCP listener, `host:port`; needs `token`. */
-  tcp: z.string().regex(/^[^:]+:\d{1,5}$/, 'must be host:port').optional(),
-  /** Bearer token for TCP (at least 16 characters). */
+  /**
+   * Group whose members may use the unix socket (then its directory is 0750 and the socket
+   * 0660, both of that group); default none: 0700 and 0600. Members are root-equivalent.
+   */
+  socketGroup: z.string().regex(/^[a-z_][a-z0-9_-]*$|^\d+$/, 'must be a group name or gid').optional(),
+  /**
+   * Optional TCP listener, `host:port`; needs `token`. A host other than loopback also
+   * needs TLS (`tlsCert`/`tlsKey`), or `insecureTcp: true`.
+   */
+  tcp: z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:]+):\d{1,5}$/, 'must be host:port').optional(),
+  /** Bearer token for TCP (at least 16 characters): from `tokenFile`, `BERTH_TOKEN` or the config file, never argv. */
   token: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** A file (mode 0600 or stricter) holding the TCP token; read at start. */
+  tokenFile: z.string().startsWith('/', 'must be an absolute path').optional(),
+  /** PEM certificate (chain) for TLS on TCP; with `tlsKey`. */
+  tlsCert: z.string().startsWith('/', 'must be an absolute path').optional(),
+  /** PEM private key for TLS on TCP (mode 0600 or stricter); with `tlsCert`. */
+  tlsKey: z.string().startsWith('/', 'must be an absolute path').optional(),
+  /** Serve plain HTTP on a non-loopback TCP address anyway (the token and archives cross the network in clear). Default false. */
+  insecureTcp: z.boolean(),
+  /** Bounds of the audit log (see `AuditLimits`). */
+  audit: auditLimitsSchema,
+  /**
+   * Environment variable names whose values are secret in every session (globs, `*` any
+   * run of characters, case-insensitive). Default `*_TOKEN`, `*_KEY`, `*_SECRET`, `*PASSWORD*`.
+   */
+  secretEnvPatterns: z.array(z.string().regex(/^[A-Za-z0-9_*]+$/, 'may use letters, digits, _ and *')),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   /** How often TTL and idle timeouts are checked, ms (default 5000). */
   sweepIntervalMs: z.number().int().positive(),
@@ -57,18 +83,27 @@ export const daemonConfigSchema = z.strictObject({
   volumes: cleanupPolicySchema,
   /** How often the daemon runs volume gc, ms (default 600000, 10 min); 0: never on its own. */
   volumeGcIntervalMs: z.number().int().min(0),
-}).refine((c) => !c.tcp || c.token, { message: 'a TCP listener needs a token', path: ['token'] });
+})
+  .refine((c) => !c.tcp || c.token, { message: 'a TCP listener needs a token (tokenFile, or BERTH_TOKEN)', path: ['token'] })
+  .refine((c) => (c.tlsCert === undefined) === (c.tlsKey === undefined), { message: 'tlsCert and tlsKey go together', path: ['tlsKey'] })
+  .refine((c) => !c.tcp || c.tlsCert !== undefined || c.insecureTcp || isLoopback(c.tcp), {
+    message: 'plain TCP is for loopback only: give tlsCert and tlsKey (--tls-cert/--tls-key), listen on 127.0.0.1, or pass --insecure-tcp',
+    path: ['tcp'],
+  });
 
 export type DaemonConfig = z.infer<typeof daemonConfigSchema>;
 
-export type DaemonFlags = Partial<Pick<DaemonConfig, 'engine' | 'engineSocket' | 'backend' | 'fallback' | 'dataDir' | 'socket' | 'tcp' | 'token' | 'logLevel'>> & {
+export type DaemonFlags = Partial<
+  Pick<DaemonConfig, 'engine' | 'engineSocket' | 'backend' | 'fallback' | 'dataDir' | 'socket' | 'socketGroup' | 'tcp' | 'tokenFile' | 'tlsCert' | 'tlsKey' | 'insecureTcp' | 'logLevel'>
+> & {
   config?: string;
 };
 
 /**
  * Embedded defaults ← config file (`--config`, `BERTH_CONFIG`, or `<dataDir>/config.json`)
  * ← environment (`BERTH_ENGINE`, `BERTH_ENGINE_HOST`, `BERTH_BACKEND`, `BERTH_FALLBACK`, `BERTH_DATA_DIR`, `BERTH_SOCKET`,
- * `BERTH_TCP`, `BERTH_TOKEN`, `BERTH_LOG_LEVEL`) ← flags. Throws `InvalidArgument` listing every problem.
+ * `BERTH_TCP`, `BERTH_TOKEN`, `BERTH_TOKEN_FILE`, `BERTH_TLS_CERT`, `BERTH_TLS_KEY`, `BERTH_LOG_LEVEL`) ← flags.
+ * A `tokenFile` is read here (`token` wins when both are set). Throws `InvalidArgument` listing every problem.
  */
 export function loadConfig(flags: DaemonFlags = {}, env: NodeJS.ProcessEnv = process.env): DaemonConfig {
   const defaults = {
@@ -91,6 +126,9 @@ export function loadConfig(flags: DaemonFlags = {}, env: NodeJS.ProcessEnv = pro
     mounts: {},
     volumes: {},
     volumeGcIntervalMs: 600_000,
+    insecureTcp: false,
+    audit: {},
+    secretEnvPatterns: DEFAULT_SECRET_ENV_PATTERNS,
   };
   const fromEnv = Object.fromEntries(
     Object.entries({
@@ -102,6 +140,9 @@ export function loadConfig(flags: DaemonFlags = {}, env: NodeJS.ProcessEnv = pro
       socket: env.BERTH_SOCKET,
       tcp: env.BERTH_TCP,
       token: env.BERTH_TOKEN,
+      tokenFile: env.BERTH_TOKEN_FILE,
+      tlsCert: env.BERTH_TLS_CERT,
+      tlsKey: env.BERTH_TLS_KEY,
       logLevel: env.BERTH_LOG_LEVEL,
     }).filter(([, v]) => v !== undefined && v !== ''),
   );
@@ -119,7 +160,8 @@ export function loadConfig(flags: DaemonFlags = {}, env: NodeJS.ProcessEnv = pro
   } else if (configPath) {
     throw new BerthError('NotFound', `config file ${configPath} does not exist`);
   }
-  const merged = { ...defaults, ...fromFile, ...fromEnv, ...cleanFlags };
+  const merged: Record<string, unknown> = { ...defaults, ...fromFile, ...fromEnv, ...cleanFlags };
+  if (merged.token === undefined && typeof merged.tokenFile === 'string' && merged.tokenFile.startsWith('/')) merged.token = readTokenFile(merged.tokenFile);
   const r = daemonConfigSchema.safeParse(merged);
   if (!r.success) throw invalidArgument(problemsFromZod(r.error), 'daemon configuration');
   return r.data;

@@ -45,6 +45,9 @@ const createSession = defineTool({
     memory: z.union([z.string(), z.number()]).optional().describe('Memory limit: bytes, or a size such as "512m" or "2g"; default 512m'),
     cpus: z.number().positive().optional().describe('CPU cores, fractions allowed; default 1'),
     env: stringMap.optional().describe('Environment of the main process and of every exec'),
+    secretEnv: stringMap
+      .optional()
+      .describe('Secret environment (API keys, tokens): reaches the processes like env, but every result, log and record shows only its names, values as ***'),
     labels: stringMap.optional().describe('Labels on the session and its container'),
     network: z
       .enum(['none', 'isolated', 'bridge'])

@@ -11,6 +11,7 @@ import { networkPolicySchema, normalisePolicy, type NetworkPolicyInput } from '.
 import { applyProfile, securityProfileSchema, type SecurityProfileName } from '../security/security-profile.js';
 import { sessionVolumesSchema, type SessionVolumesRequest } from '../volume/session-volumes.js';
 import { IMAGE_VARIANTS, variantTag, type ImageVariant } from '../image/variants.js';
+import { ENV_PATTERN } from './secret-env.js';
 
 /** What a caller sends to create a session. Shortcuts (`image`, `memory`, …) override the template and `spec`. */
 export interface CreateSessionRequest {
@@ -24,7 +25,19 @@ export interface CreateSessionRequest {
   /** Bytes or a size such as `512m`. */
   memory?: string | number;
   cpus?: number;
+  /** Environment of the main process and every exec. Values of names matching the configured secret patterns are secret. */
   env?: Record<string, string>;
+  /**
+   * Secret environment: reaches the process like `env`, but the store, the audit log, the
+   * daemon's log, `inspect`, events and MCP results only ever show `***` (and the name).
+   */
+  secretEnv?: Record<string, string>;
+  /**
+   * Take the daemon's own environment variables whose names match these globs (`*` any
+   * run), e.g. `DATABRICKS_*`, as secret values. `BERTH_*` is never taken. The session
+   * lists the names taken (`envFromHost.taken`).
+   */
+  envFromHost?: string[];
   labels?: Record<string, string>;
   /** Any other spec fields. */
   spec?: Partial<ContainerSpec>;
@@ -70,6 +83,8 @@ export const createSessionSchema = z.strictObject({
   memory: z.union([z.string(), z.number()]).optional(),
   cpus: z.number().optional(),
   env: z.record(z.string(), z.string()).optional(),
+  secretEnv: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'is not a valid variable name'), z.string()).optional(),
+  envFromHost: z.array(z.string().regex(ENV_PATTERN, 'may use only letters, digits, _ and *')).max(64).optional(),
   labels: z.record(z.string(), z.string()).optional(),
   spec: z.record(z.string(), z.unknown()).optional(),
   ttlMs: z.number().int().positive().optional(),
@@ -130,7 +145,7 @@ export function resolveSessionSpec(
     ...(request.memory !== undefined ? { memory: request.memory } : {}),
     ...(request.cpus !== undefined ? { cpus: request.cpus } : {}),
   };
-  merged.env = { ...template.env, ...(request.spec?.env as Record<string, string> | undefined), ...request.env };
+  merged.env = { ...template.env, ...(request.spec?.env as Record<string, string> | undefined), ...request.env, ...request.secretEnv };
   merged.labels = { ...template.labels, ...(request.spec?.labels as Record<string, string> | undefined), ...request.labels };
   merged.cmd ??= KEEP_ALIVE_CMD;
   // A variant image brings tini as its entrypoint: no second init in front of it unless asked.

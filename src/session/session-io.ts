@@ -10,6 +10,7 @@ import { TERMINAL_STATES, type Session } from './session.js';
 import { assertLive, assertRunning, findSession, requireEngine } from './session-lookup.js';
 import type { EngineSide } from './engine-side.js';
 import type { SessionExecOptions, SessionExecStream, SessionLogs, SessionLogsOptions } from './sessions-api.js';
+import { revealEnv } from './secret-env.js';
 
 /** Default exec timeout for sessions: 10 minutes. */
 export const DEFAULT_EXEC_TIMEOUT_MS = 600_000;
@@ -61,11 +62,11 @@ export class SessionIo {
     assertRunning(s);
     const o: ShellOptions = {
       ...options,
-      env: { ...s.execDefaults.env, ...options.env },
+      env: { ...this.env(s).defaults, ...options.env },
       workdir: options.workdir ?? s.execDefaults.workdir ?? s.baseDir,
     };
     this.d.repo.touch(s.id, this.d.now());
-    if (s.backend === 'local') return this.d.local.sandbox(s.containerId ?? s.baseDir, s.spec.env ?? {}).openShell(o);
+    if (s.backend === 'local') return this.d.local.sandbox(s.containerId ?? s.baseDir, this.env(s).spec ?? {}).openShell(o);
     return openEngineShell(requireEngine(this.d.engine).engine, s.containerId ?? s.containerName, o, this.d.log.child({ sessionId: s.id }));
   }
 
@@ -87,9 +88,15 @@ export class SessionIo {
     return c.logs({ ...(options.follow ? { follow: true } : {}), ...(options.tail !== undefined ? { tail: options.tail } : {}) });
   }
 
+  /** The session's spec and exec-default environment with secret values put back (read only when it has secrets). */
+  env(s: Session): { spec: Record<string, string> | undefined; defaults: Record<string, string> | undefined } {
+    const shown = { spec: s.spec.env, defaults: s.execDefaults.env };
+    return s.secretEnv.length ? revealEnv(shown, this.d.repo.secrets(s.id)) : shown;
+  }
+
   /** Session defaults under the call's own options: env merged, workdir, the default timeout. */
   private withDefaults(s: Session, o: SessionExecOptions): SessionExecOptions {
-    const env = { ...s.execDefaults.env, ...o.env };
+    const env = { ...this.env(s).defaults, ...o.env };
     const workdir = o.workdir ?? s.execDefaults.workdir;
     return {
       ...o,
@@ -109,7 +116,7 @@ export class SessionIo {
 
   /** The sandbox of a session: its container, or its host directory on the local backend. */
   async sandboxOf(s: Session): Promise<Sandbox> {
-    if (s.backend === 'local') return this.d.local.sandbox(s.containerId ?? s.baseDir, s.spec.env ?? {});
+    if (s.backend === 'local') return this.d.local.sandbox(s.containerId ?? s.baseDir, this.env(s).spec ?? {});
     return requireEngine(this.d.engine).containers.handle({ id: s.containerId ?? s.containerName, name: s.containerName, tty: s.spec.tty ?? false });
   }
 }

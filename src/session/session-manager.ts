@@ -17,6 +17,7 @@ import { withSessionMounts, type SessionVolumesRequest } from '../volume/session
 import { assertEngineRequest, assertLocalRequest } from './create-checks.js';
 import type { EngineSide } from './engine-side.js';
 import { SessionIo } from './session-io.js';
+import { DEFAULT_SECRET_ENV_PATTERNS, nameMatcher, splitEnv, takeHostEnv } from './secret-env.js';
 import { assertLive, findSession, noEngine, requireEngine } from './session-lookup.js';
 import { DEFAULT_BASE_DIR, parseSessionRequest, resolveSessionSpec, type CreateSessionRequest } from './create-request.js';
 import type { AttachOptions, ShellOptions, ShellStream } from '../interactive/shell-stream.js';
@@ -57,6 +58,10 @@ export interface SessionManagerDeps {
   execTimeoutMs?: number;
   /** unix ms; default Date.now. */
   now?: () => number;
+  /** Variable names whose values are secret in every session (globs); default `DEFAULT_SECRET_ENV_PATTERNS`. */
+  secretEnvPatterns?: readonly string[];
+  /** Where `envFromHost` takes variables from; default this process's environment. */
+  hostEnv?: NodeJS.ProcessEnv;
 }
 
 export interface ForkOptions {
@@ -74,11 +79,19 @@ export class SessionManager implements SessionsApi {
   /** Sessions whose state a request is changing now; engine events about them are not news. */
   private readonly changing = new Set<string>();
   private readonly io: SessionIo;
+  private readonly secretName: (name: string) => boolean;
 
   constructor(deps: SessionManagerDeps) {
     this.d = deps;
     this.now = deps.now ?? Date.now;
     this.io = new SessionIo({ ...deps, now: this.now });
+    this.secretName = nameMatcher(deps.secretEnvPatterns ?? DEFAULT_SECRET_ENV_PATTERNS);
+  }
+
+  /** True for a name whose value is secret: one of `names`, or matching the configured patterns. */
+  private isSecret(names: readonly string[]): (name: string) => boolean {
+    const set = new Set(names);
+    return (name) => set.has(name) || this.secretName(name);
   }
 
   /**
@@ -90,9 +103,11 @@ export class SessionManager implements SessionsApi {
     let fellBack = false;
     try {
       const parsed = parseSessionRequest(input);
+      const taken = parsed.envFromHost ? takeHostEnv(parsed.envFromHost, this.d.hostEnv ?? process.env) : undefined;
+      const withSecrets = taken ? { ...input, secretEnv: { ...taken, ...parsed.secretEnv } } : input;
       const variant = parsed.backend === 'local' ? undefined : parsed.variant;
       const variantImage = variant && this.d.engine?.images ? (await this.d.engine.images.ensureBaseImage(variant)).image : undefined;
-      const { request, spec } = resolveSessionSpec(input, this.d.templates, variantImage);
+      const { request, spec } = resolveSessionSpec(withSecrets, this.d.templates, variantImage);
       const { backend, fallback } = this.chooseBackend(request.backend);
       fellBack = fallback;
       if (backend === 'local') assertLocalRequest(request);
@@ -110,8 +125,10 @@ export class SessionManager implements SessionsApi {
         confine: request.confine ?? true,
         alertRules: { ...this.d.templateAlerts?.[request.template ?? 'default'], ...request.alerts },
         ...(request.health ? { healthPolicy: request.health } : {}),
+        ...(taken && parsed.envFromHost ? { envFromHost: { patterns: parsed.envFromHost, taken: Object.keys(taken).sort() } } : {}),
       }, {
         backend,
+        secretNames: Object.keys(request.secretEnv ?? {}),
         ...(request.volumes ? { volumes: request.volumes } : {}),
         ...(request.network !== undefined && backend === 'engine' ? { network: normalisePolicy(request.network) } : {}),
       });
@@ -140,8 +157,8 @@ export class SessionManager implements SessionsApi {
    */
   private async createFrom(
     spec: ContainerSpec,
-    meta: Omit<NewSession, 'id' | 'name' | 'spec' | 'engine' | 'containerName' | 'now'> & { name?: string },
-    how: { backend: Backend; copyOf?: string; volumes?: SessionVolumesRequest; network?: NetworkPolicy },
+    meta: Omit<NewSession, 'id' | 'name' | 'spec' | 'engine' | 'containerName' | 'now' | 'secrets'> & { name?: string },
+    how: { backend: Backend; secretNames: readonly string[]; copyOf?: string; volumes?: SessionVolumesRequest; network?: NetworkPolicy },
   ): Promise<Session> {
     const id = `s-${randomId(6)}`;
     const name = meta.name ?? id;
@@ -151,8 +168,17 @@ export class SessionManager implements SessionsApi {
       throw new BerthError('Conflict', `a session named "${name}" exists; choose another name or remove it first`, { details: { name } });
     }
     const containerName = containerNameFor(id);
+    const isSecret = this.isSecret(how.secretNames);
+    const env = splitEnv(spec.env, isSecret);
+    const defaults = splitEnv(meta.execDefaults?.env, isSecret);
+    const stored = {
+      ...meta,
+      ...(meta.execDefaults?.env ? { execDefaults: { ...meta.execDefaults, env: defaults.shown } } : {}),
+      spec: spec.env ? { ...spec, env: env.shown } : spec,
+      secrets: { spec: env.secret, defaults: defaults.secret },
+    };
     try {
-      this.d.repo.insert({ ...meta, id, name, spec, engine: how.backend === 'local' ? 'local' : this.engineSide().engine.info.kind, containerName, now: this.now() });
+      this.d.repo.insert({ ...stored, id, name, engine: how.backend === 'local' ? 'local' : this.engineSide().engine.info.kind, containerName, now: this.now() });
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
         throw new BerthError('Conflict', `a session named "${name}" exists; choose another name`, { details: { name }, cause: err });
@@ -210,6 +236,10 @@ export class SessionManager implements SessionsApi {
     const src = this.find(idOrName);
     assertLive(src, 'fork');
     if (src.state === 'creating') throw new BerthError('Conflict', `session ${src.name} is still being created`);
+    const revealed = this.io.env(src);
+    const execDefaults = revealed.defaults ? { ...src.execDefaults, env: revealed.defaults } : src.execDefaults;
+    const spec = revealed.spec ? { ...src.spec, env: revealed.spec } : src.spec;
+    const secretNames = src.secretEnv;
     const meta = {
       ...(options.name ? { name: options.name } : {}),
       labels: src.labels,
@@ -217,13 +247,13 @@ export class SessionManager implements SessionsApi {
       ...(src.idleTimeoutMs ? { idleTimeoutMs: src.idleTimeoutMs } : {}),
       baseDir: src.baseDir,
       confine: src.confine,
-      execDefaults: src.execDefaults,
+      execDefaults,
       alertRules: src.alertRules,
       healthPolicy: src.healthPolicy,
       forkedFrom: src.id,
     };
     if (src.backend === 'local') {
-      const s = await this.createFrom(src.spec, meta, { backend: 'local', copyOf: src.containerId ?? src.baseDir });
+      const s = await this.createFrom(spec, meta, { backend: 'local', secretNames, copyOf: src.containerId ?? src.baseDir });
       // Exec defaults that pointed into the source's directory point into the fork's.
       const wd = src.execDefaults.workdir;
       if (wd && (wd === src.baseDir || wd.startsWith(`${src.baseDir}/`))) return this.setDefaults(s.id, { workdir: s.baseDir + wd.slice(src.baseDir.length) });
@@ -238,7 +268,7 @@ export class SessionManager implements SessionsApi {
     });
     const image = `${SNAPSHOT_REPO}:${tag}`;
     try {
-      return await this.createFrom({ ...src.spec, image }, { ...meta, snapshotImage: image }, { backend: 'engine' });
+      return await this.createFrom({ ...spec, image }, { ...meta, snapshotImage: image }, { backend: 'engine', secretNames });
     } catch (err) {
       await engine.removeImage(image).catch(() => undefined);
       throw err;
@@ -257,12 +287,14 @@ export class SessionManager implements SessionsApi {
       ...Object.keys(defaults.env ?? {}).filter((k) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)).map((k) => ({ path: `env.${k}`, message: 'is not a valid variable name' })),
     ];
     if (problems.length) throw invalidArgument(problems, 'exec defaults');
+    const current = this.io.env(s).defaults;
+    const env = splitEnv(defaults.env ? { ...current, ...defaults.env } : current, this.isSecret(s.secretEnv));
     const next: ExecDefaults = {
       ...s.execDefaults,
       ...(defaults.workdir !== undefined ? { workdir: defaults.workdir } : {}),
-      ...(defaults.env ? { env: { ...s.execDefaults.env, ...defaults.env } } : {}),
+      ...(defaults.env || current ? { env: env.shown } : {}),
     };
-    this.d.repo.setExecDefaults(s.id, next);
+    this.d.repo.setExecDefaults(s.id, next, env.secret);
     return this.require(s.id);
   }
 

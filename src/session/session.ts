@@ -47,6 +47,13 @@ export interface Session {
   forkedFrom?: string;
   /** The snapshot image this session runs (removed when no session uses it). */
   snapshotImage?: string;
+  /**
+   * Names of the variables whose values are secret (`secretEnv`, `envFromHost`, or a name
+   * matching the configured patterns): `spec.env` and `execDefaults.env` show `***` for them.
+   */
+  secretEnv: string[];
+  /** What `envFromHost` asked for and which names it took (values never shown). */
+  envFromHost?: { patterns: string[]; taken: string[] };
   createdAt: string;
   lastActiveAt: string;
   endedAt?: string;

@@ -3,6 +3,7 @@ import type { AlertRules } from '../monitor/alert-rules.js';
 import type { ContainerSpec } from '../spec/container-spec.js';
 import type { ExecDefaults, ExecRecord, Session, SessionEvent, SessionState } from '../session/session.js';
 import type { Database } from './database.js';
+import { SecretBox } from './secret-box.js';
 
 interface SessionRow {
   id: string;
@@ -27,6 +28,21 @@ interface SessionRow {
   snapshot_image: string | null;
   alert_rules: string;
   health_policy: string;
+  secret_names: string;
+  env_from_host: string;
+}
+
+/** A session's secret environment values (kept sealed): of its spec, and of its exec defaults. */
+export interface SessionSecrets {
+  spec: Record<string, string>;
+  defaults: Record<string, string>;
+}
+
+/** Names taken from the host's environment (`envFromHost`), by pattern. */
+export interface EnvFromHost {
+  patterns: string[];
+  /** The names taken (never their values). */
+  taken: string[];
 }
 
 export interface NewSession {
@@ -46,6 +62,9 @@ export interface NewSession {
   healthPolicy?: HealthPolicy;
   forkedFrom?: string;
   snapshotImage?: string;
+  /** Secret values (the spec and exec defaults hold `***` for them): sealed, never stored in clear. */
+  secrets?: SessionSecrets;
+  envFromHost?: EnvFromHost;
   /** unix ms */
   now: number;
 }
@@ -62,6 +81,7 @@ export interface SessionFilter {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function toSession(r: SessionRow): Session {
+  const fromHost = JSON.parse(r.env_from_host) as Partial<EnvFromHost>;
   return {
     id: r.id,
     name: r.name,
@@ -82,6 +102,8 @@ function toSession(r: SessionRow): Session {
     healthPolicy: JSON.parse(r.health_policy) as HealthPolicy,
     ...(r.forked_from ? { forkedFrom: r.forked_from } : {}),
     ...(r.snapshot_image ? { snapshotImage: r.snapshot_image } : {}),
+    secretEnv: JSON.parse(r.secret_names) as string[],
+    ...(fromHost.patterns ? { envFromHost: { patterns: fromHost.patterns, taken: fromHost.taken ?? [] } } : {}),
     createdAt: iso(r.created_at),
     lastActiveAt: iso(r.last_active_at),
     ...(r.ended_at !== null ? { endedAt: iso(r.ended_at) } : {}),
@@ -93,21 +115,40 @@ const SELECT = `SELECT s.*, b.container_name, b.container_id FROM sessions s JOI
 
 /** Sessions, bindings, events and exec history in SQLite. Every write is one `BEGIN IMMEDIATE` transaction. */
 export class SessionRepository {
-  constructor(private readonly db: Database) {}
+  /** `box` seals secret values; default a key in memory (for an in-memory database). */
+  constructor(
+    private readonly db: Database,
+    private readonly box: SecretBox = SecretBox.forDatabase(':memory:'),
+  ) {}
+
+  private sealSecrets(x: SessionSecrets): { names: string; sealed: string } {
+    const names = [...new Set([...Object.keys(x.spec), ...Object.keys(x.defaults)])].sort();
+    return { names: JSON.stringify(names), sealed: names.length ? this.box.seal(x) : '' };
+  }
+
+  /** The secret values of a session (empty when it has none). */
+  secrets(id: string): SessionSecrets {
+    const r = this.db.prepare(`SELECT secret_env FROM sessions WHERE id = ?`).get(id) as { secret_env: string } | undefined;
+    const x = r ? this.box.open<SessionSecrets>(r.secret_env) : undefined;
+    return { spec: x?.spec ?? {}, defaults: x?.defaults ?? {} };
+  }
 
   /** Inserts the session (state `creating`), its binding and its first event, committed before returning. */
   insert(s: NewSession): Session {
+    const secrets = this.sealSecrets(s.secrets ?? { spec: {}, defaults: {} });
     this.db
       .transaction(() => {
         this.db
           .prepare(
             `INSERT INTO sessions (id, name, state, template, spec, labels, engine, ttl_ms, idle_timeout_ms, created_at, last_active_at,
-                                   base_dir, confine, exec_defaults, forked_from, snapshot_image, alert_rules, health_policy)
-             VALUES (?, ?, 'creating', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                                   base_dir, confine, exec_defaults, forked_from, snapshot_image, alert_rules, health_policy,
+                                   secret_names, secret_env, env_from_host)
+             VALUES (?, ?, 'creating', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             s.id, s.name, s.template ?? null, JSON.stringify(s.spec), JSON.stringify(s.labels), s.engine, s.ttlMs ?? null, s.idleTimeoutMs ?? null, s.now, s.now,
             s.baseDir, s.confine ? 1 : 0, JSON.stringify(s.execDefaults ?? {}), s.forkedFrom ?? null, s.snapshotImage ?? null, JSON.stringify(s.alertRules ?? {}), JSON.stringify(s.healthPolicy ?? {}),
+            secrets.names, secrets.sealed, JSON.stringify(s.envFromHost ?? {}),
           );
         this.db.prepare(`INSERT INTO container_bindings (session_id, container_name, bound_at) VALUES (?, ?, ?)`).run(s.id, s.containerName, s.now);
         this.db.prepare(`INSERT INTO session_events (session_id, at, to_state, reason) VALUES (?, ?, 'creating', 'created')`).run(s.id, s.now);
@@ -194,8 +235,16 @@ export class SessionRepository {
     this.db.prepare(`UPDATE container_bindings SET container_id = ? WHERE session_id = ?`).run(containerId, id);
   }
 
-  setExecDefaults(id: string, defaults: ExecDefaults): void {
-    this.db.prepare(`UPDATE sessions SET exec_defaults = ? WHERE id = ?`).run(JSON.stringify(defaults), id);
+  /** Sets the exec defaults (their secret values, `***` in `defaults`, go sealed in `secretDefaults`). */
+  setExecDefaults(id: string, defaults: ExecDefaults, secretDefaults: Record<string, string> = {}): void {
+    this.db
+      .transaction(() => {
+        const secrets = this.sealSecrets({ spec: this.secrets(id).spec, defaults: secretDefaults });
+        this.db
+          .prepare(`UPDATE sessions SET exec_defaults = ?, secret_names = ?, secret_env = ? WHERE id = ?`)
+          .run(JSON.stringify(defaults), secrets.names, secrets.sealed, id);
+      })
+      .immediate();
   }
 
   /** Live (not ended/failed/lost) sessions running `image`, other than `exceptId`. */

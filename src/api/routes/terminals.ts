@@ -5,7 +5,7 @@ import { BerthError, invalidArgument } from '../../common/errors.js';
 import { assertAttachOptions, assertShellOptions } from '../../interactive/shell-options.js';
 import { randomId } from '../../common/ids.js';
 import type { Logger } from '../../common/logger.js';
-import type { AuditEvent } from '../audit-hook.js';
+import { peerOf, type AuditEvent } from '../audit-hook.js';
 import type { ShellStream } from '../../interactive/shell-stream.js';
 import type { SessionsApi } from '../../session/sessions-api.js';
 import { CLOSE_ERROR, closeCodeFor, shellOptionsFromQuery, type ControlMessage } from '../terminal-protocol.js';
@@ -90,8 +90,9 @@ export function terminalRoutes(server: Server, o: TerminalRoutesOptions): () => 
     const requestId = randomId(4);
     const url = URL.canParse(req.url ?? '/', 'http://berth') ? new URL(req.url ?? '/', 'http://berth') : new URL('/', 'http://berth');
     const m = /^\/v1\/sessions\/([^/]+)\/(shell|attach)$/.exec(url.pathname);
+    const peer = peerOf(req.socket);
     const audit = (result: string, status: number) =>
-      o.audit?.({ socket: req.socket, at, action: m ? `WS /v1/sessions/:id/${m[2]}` : `WS ${url.pathname}`, target: m?.[1] ?? '', result, status, requestId });
+      o.audit?.({ peer, at, action: m ? `WS /v1/sessions/:id/${m[2]}` : `WS ${url.pathname}`, target: m?.[1] ?? '', result, status, requestId });
     void (async () => {
       if (!m) throw new BerthError('NotFound', `no WebSocket route ${url.pathname}; use /v1/sessions/{id}/shell or /attach`);
       if (o.authorize && !o.authorize(req.headers.authorization)) throw new BerthError('Unauthorized', 'missing or wrong bearer token; send Authorization: Bearer <token>');
