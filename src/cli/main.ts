@@ -45,10 +45,12 @@ program
   .option('--log-level <level>', 'fatal … trace (BERTH_LOG_LEVEL; default info)')
   .action(async (o: { engine?: string; engineSocket?: string; backend?: string; fallback?: string; dataDir?: string; config?: string; socketGroup?: string; tcp?: string; tokenFile?: string; token?: string; tlsCert?: string; tlsKey?: string; insecureTcp?: boolean; logLevel?: string }) => {
     const { token, ...flags } = o;
-    refuseTokenInArgv(token ?? program.opts<GlobalOptions>().token);
+    const global = program.opts<GlobalOptions>();
+    refuseTokenInArgv(token ?? global.token);
     const { runDaemon } = await import('./daemon-command.js');
-    const socket = program.opts<GlobalOptions>().socket;
-    await runDaemon({ ...flags, ...(socket ? { socket } : {}) } as never);
+    // Commander gives an option both levels define (--token-file) to the program: take it from there too.
+    const tokenFile = flags.tokenFile ?? global.tokenFile;
+    await runDaemon({ ...flags, ...(global.socket ? { socket: global.socket } : {}), ...(tokenFile ? { tokenFile } : {}) } as never);
   });
 
 program

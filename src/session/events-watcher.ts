@@ -54,6 +54,11 @@ export class EventsWatcher {
       try {
         const since = Math.floor(Date.now() / 1000);
         this.stream = await this.d.engine.events({ labels: [`${LABELS.instance}=${this.d.instance}`], since });
+        // Closed while the stream was being opened (a start that failed right after): nothing destroys it but us.
+        if (this.closed) {
+          this.stream.destroy();
+          break;
+        }
         this.connections += 1;
         if (this.connections > 1) await this.d.onReconnect();
         delay = this.d.retryMs ?? 250;
