@@ -288,7 +288,8 @@ describe(`state the daemon keeps (${engineUnderTest()})`, () => {
     const p = track(await spawnDaemon(d, { BERTH_TOKEN: TOKEN }, ['--engine', engineUnderTest(), '--tcp', `127.0.0.1:${port}`]));
     const s = await p.client.sessions.create({ name: uniqueName('abort'), image: FIXTURE_IMAGE, labels: { ...labels, 'berth.test.state': '1' } });
     try {
-      const body = JSON.stringify({ cmd: ['sleep', '30'] });
+      // Output at once, so the response has begun when the client hangs up mid-stream.
+      const body = JSON.stringify({ cmd: ['sh', '-c', 'echo started; exec sleep 20'] });
       await new Promise<void>((resolve, reject) => {
         const sock = netConnect(port, '127.0.0.1');
         sock.on('error', reject);
