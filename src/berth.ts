@@ -207,6 +207,7 @@ export class Berth {
       repo: new WorkflowRepository(parts.db),
       workDir: parts.workflowDir ?? join(tmpdir(), `berth-workflows-${process.getuid?.() ?? 'user'}`),
       variants: IMAGE_VARIANTS,
+      ...(parts.secretEnvPatterns ? { secretEnvPatterns: parts.secretEnvPatterns } : {}),
       log,
     });
   }

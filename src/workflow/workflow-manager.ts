@@ -12,6 +12,7 @@ import type { WorkflowRepository } from '../store/workflow-repository.js';
 import { parseWorkflow } from './parse-workflow.js';
 import { runDag, type StepExecutor } from './run-dag.js';
 import { sessionExecutor } from './session-executor.js';
+import { DEFAULT_SECRET_ENV_PATTERNS, nameMatcher, splitEnv } from '../session/secret-env.js';
 import { FINISHED_RUN, type ListWorkflowRunsRequest, type StartWorkflowRequest, type WorkflowRun, type WorkflowsApi } from './workflow-run.js';
 
 export const startWorkflowSchema = z.strictObject({
@@ -33,6 +34,8 @@ export interface WorkflowManagerOptions {
   variants?: readonly string[];
   /** Replaces the session executor (tests of the scheduling only). */
   executor?: (runId: string, labels: Record<string, string>, artifactsDir: string) => StepExecutor;
+  /** Names whose env values are secret: the stored run shows `***` for them. Default the default patterns. */
+  secretEnvPatterns?: readonly string[];
 }
 
 interface ActiveRun {
@@ -62,7 +65,9 @@ export class WorkflowManager implements WorkflowsApi {
     const labels = req.labels ?? {};
     const artifactsDir = join(this.o.workDir, id);
     await mkdir(artifactsDir, { recursive: true, mode: 0o700 });
-    this.o.repo.insertRun({ id, file: req.file ?? '', labels, spec: wf, startedAt: Date.now() });
+    const secret = nameMatcher(this.o.secretEnvPatterns ?? DEFAULT_SECRET_ENV_PATTERNS);
+    const stored = { ...wf, steps: wf.steps.map((st) => ({ ...st, env: splitEnv(st.env, secret).shown })) };
+    this.o.repo.insertRun({ id, file: req.file ?? '', labels, spec: stored, startedAt: Date.now() });
     const log = this.o.log.child({ workflowRun: id });
     const abort = new AbortController();
     const execute =

@@ -79,3 +79,36 @@ describe('SecretBox and the session store', () => {
     again.db.close();
   });
 });
+
+describe('workflow runs', () => {
+  it('a step env value under a secret name is stored as *** in the run (the step still gets it)', async () => {
+    const { WorkflowManager } = await import('../../src/workflow/workflow-manager.js');
+    const { WorkflowRepository } = await import('../../src/store/workflow-repository.js');
+    const { silentLogger } = await import('../../src/common/logger.js');
+    const dir = tempDir();
+    const path = join(dir, 'berth.db');
+    const { db } = openDatabase({ path });
+    const repo = new WorkflowRepository(db);
+    const seen: Array<Record<string, string>> = [];
+    const wm = new WorkflowManager({
+      sessions: {} as never,
+      files: {} as never,
+      repo,
+      workDir: join(dir, 'wf'),
+      log: silentLogger(),
+      executor: () => async (step) => {
+        seen.push(step.env);
+        return { exitCode: 0, logTail: '' };
+      },
+    });
+    const canary = `wf-canary-${Date.now()}`;
+    const run = await wm.start({ source: ['name: w', 'image: img:1', 'steps:', '  - id: a', '    command: [env]', `    env: { API_TOKEN: ${canary}, PLAIN: p }`].join('\n') });
+    for (let i = 0; i < 100 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(seen[0]).toMatchObject({ API_TOKEN: canary, PLAIN: 'p' });
+    expect(repo.get(run.id)!.spec.steps[0]!.env).toEqual({ API_TOKEN: '***', PLAIN: 'p' });
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    expect(readFileSync(path).includes(canary)).toBe(false);
+    await wm.close();
+    db.close();
+  });
+});
