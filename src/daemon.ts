@@ -51,7 +51,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       templateAlerts: config.templateAlerts,
       database: join(config.dataDir, 'berth.db'),
       templates: config.templates as Record<string, Partial<ContainerSpec>>,
-      mountPolicy: { ...config.mounts, deny: [...(config.mounts.deny ?? []), config.dataDir] },
+      mountPolicy: { ...config.mounts, deny: [...(config.mounts.deny ?? []), config.dataDir, dirname(config.socket)] },
       volumePolicy: config.volumes,
       workflowDir: join(config.dataDir, 'workflows'),
       logger: log,
@@ -169,7 +169,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     servers.push(unix);
     cleanups.push(() => rmSync(config.socket, { force: true }));
     if (config.tcp && config.token) {
-      const tcp = createApiServer({ ...api, token: config.token });
+      const tcp = createApiServer({ ...api, token: config.token, trust: config.tcpTrust });
       const [host, port] = config.tcp.split(':');
       await tcp.listen({ host: host ?? '127.0.0.1', port: Number(port) });
       servers.push(tcp);

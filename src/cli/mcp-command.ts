@@ -22,7 +22,7 @@ const say = (line: string) => process.stderr.write(`berth mcp: ${line}\n`);
  */
 export async function runMcp(flags: McpFlags): Promise<void> {
   const log = createLogger({ level: process.env.BERTH_LOG_LEVEL ?? 'warn' });
-  const client = BerthClient.connect(flags.socket ? { socketPath: flags.socket } : {});
+  const client = BerthClient.connect({ ...(flags.socket ? { socketPath: flags.socket } : {}), trust: 'untrusted' });
   const where = client.endpoint.socketPath ?? client.endpoint.url;
   let backend: McpBackend;
   let closeBackend = async () => {};

@@ -6,8 +6,10 @@ import { defaultSocketPath } from '../common/paths.js';
 import type { ExecExit } from '../exec/exec-stream.js';
 import type { ExecResult } from '../exec/run-exec.js';
 import type { CreateSessionRequest } from '../session/create-request.js';
+import type { Trust } from '../security/trust.js';
 import type { ExecDefaults, ExecRecord, Session, SessionEvent } from '../session/session.js';
 import type {
+  CreateSessionOptions,
   ListSessionsRequest,
   SessionExecOptions,
   SessionExecStream,
@@ -37,6 +39,8 @@ export interface BerthClientOptions {
   /** `http://host:port` for a daemon listening on TCP (then `token` is needed). */
   url?: string;
   token?: string;
+  /** `untrusted`: the daemon treats every request of this client as an untrusted caller's (MCP, agents); default `operator`. */
+  trust?: Trust;
 }
 
 
@@ -80,8 +84,8 @@ function framesOf(res: IncomingMessage): { stdout: PassThrough; stderr: PassThro
 class SessionsClient implements SessionsApi {
   constructor(private readonly ep: Endpoint) {}
 
-  create(request: CreateSessionRequest): Promise<Session> {
-    return call(this.ep, 'POST', '/v1/sessions', request);
+  create(request: CreateSessionRequest, options: CreateSessionOptions = {}): Promise<Session> {
+    return call(options.trust === 'untrusted' ? { ...this.ep, trust: 'untrusted' } : this.ep, 'POST', '/v1/sessions', request);
   }
 
   list(r: ListSessionsRequest = {}): Promise<Session[]> {
@@ -138,8 +142,9 @@ class SessionsClient implements SessionsApi {
     return { stdout, stderr, close: () => res.destroy() };
   }
 
-  fork(id: string, options: { name?: string } = {}): Promise<Session> {
-    return call(this.ep, 'POST', `/v1/sessions/${seg(id)}/fork`, options);
+  fork(id: string, options: { name?: string; trust?: Trust } = {}): Promise<Session> {
+    const { trust, ...body } = options;
+    return call(trust === 'untrusted' ? { ...this.ep, trust: 'untrusted' } : this.ep, 'POST', `/v1/sessions/${seg(id)}/fork`, body);
   }
 
   setDefaults(id: string, defaults: ExecDefaults): Promise<Session> {
@@ -198,9 +203,10 @@ export class BerthClient {
 
   /** Makes a client; nothing is sent until the first call. */
   static connect(options: BerthClientOptions = {}): BerthClient {
-    const ep: Endpoint = options.url
-      ? { url: options.url, ...(options.token ? { token: options.token } : {}) }
-      : { socketPath: options.socketPath ?? defaultSocketPath() };
+    const ep: Endpoint = {
+      ...(options.url ? { url: options.url, ...(options.token ? { token: options.token } : {}) } : { socketPath: options.socketPath ?? defaultSocketPath() }),
+      ...(options.trust === 'untrusted' ? { trust: 'untrusted' as const } : {}),
+    };
     return new BerthClient(ep);
   }
 

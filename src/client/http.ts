@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { BerthError } from '../common/errors.js';
+import { TRUST_HEADER, type Trust } from '../security/trust.js';
 import { socketGet, type SocketGetResponse } from '../common/socket-get.js';
 import { connectionError, errorFromBody } from './daemon-errors.js';
 
@@ -10,6 +11,8 @@ export interface Endpoint {
   /** `http://host:port` for a TCP daemon. */
   url?: string;
   token?: string;
+  /** `untrusted`: every request says so (header `x-berth-trust`), e.g. the MCP server's; the daemon then applies the untrusted callers' rules. */
+  trust?: Trust;
 }
 
 /** A path segment (session id or name), escaped. */
@@ -43,6 +46,7 @@ export function open(ep: Endpoint, method: string, path: string, body?: unknown)
           ...(payload ? { 'content-type': raw?.contentType ?? 'application/json', 'content-length': payload.length } : {}),
           ...(stream ? { 'content-type': raw?.contentType ?? 'application/octet-stream', 'transfer-encoding': 'chunked' } : {}),
           ...(ep.token ? { authorization: `Bearer ${ep.token}` } : {}),
+          ...(ep.trust === 'untrusted' ? { [TRUST_HEADER]: 'untrusted' } : {}),
         },
       },
       resolve,

@@ -15,7 +15,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'berth-mounts-'));
   mkdirSync(join(dir, 'work/sub'), { recursive: true });
   mkdirSync(join(dir, 'data'), { recursive: true });
-  socketPath = join(dir, 'engine.sock');
+  mkdirSync(join(dir, 'engine'), { recursive: true });
+  socketPath = join(dir, 'engine/engine.sock');
   server = createServer();
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
   symlinkSync('/etc', join(dir, 'etc-link'));
@@ -66,7 +67,23 @@ describe('mount validator', () => {
     ['/var/lib/containers/storage', 'engine-data'],
     ['/var/lib', 'contains-protected'],
     ['/var', 'contains-protected'],
-    ['/run', 'contains-protected'],
+    ['/run', 'socket-dir'],
+    ['/run/berth', 'socket-dir'],
+    ['/run/user/1000', 'socket-dir'],
+    ['/run/systemd', 'socket-dir'],
+    ['/run/dbus', 'socket-dir'],
+    ['/var/run/dbus', 'socket-dir'],
+    ['/usr', 'system-dir'],
+    ['/usr/local/bin', 'system-dir'],
+    ['/bin', 'system-dir'],
+    ['/sbin', 'system-dir'],
+    ['/lib/systemd', 'system-dir'],
+    ['/lib64', 'system-dir'],
+    ['/opt', 'system-dir'],
+    ['/var/spool/cron/crontabs', 'system-dir'],
+    ['/home', 'home'],
+    ['/home/someone/.ssh', 'home'],
+    ['/tmp', 'contains-protected'],
   ] as const)('denies %s (%s)', (source, rule) => {
     expect(ruleOf(validator(), source)).toBe(rule);
   });
@@ -79,7 +96,7 @@ describe('mount validator', () => {
     expect(ruleOf(v, join(dir, 'root-link'))).toBe('root');
     expect(ruleOf(v, join(dir, 'proc-link'))).toBe('system-dir');
     expect(ruleOf(v, join(dir, 'work/../etc-link'))).toBe('system-dir');
-    expect(ruleOf(v, join(dir, 'varrun-link'))).toBe('contains-protected');
+    expect(ruleOf(v, join(dir, 'varrun-link'))).toBe('socket-dir');
     expect(ruleOf(v, join(dir, 'root-link/etc/does-not-exist-yet'))).toBe('system-dir');
   });
 
@@ -87,6 +104,7 @@ describe('mount validator', () => {
     const v = validator();
     expect(ruleOf(v, socketPath)).toBe('engine-socket');
     expect(ruleOf(v, join(dir, 'sock-link'))).toBe('engine-socket');
+    expect(ruleOf(v, join(dir, 'engine'))).toBe('socket-dir');
     expect(ruleOf(v, join(dir, 'work/hard.sock'))).toBe('socket');
   });
 
@@ -108,7 +126,8 @@ describe('mount validator', () => {
     expect(ruleOf(v, join(dir, 'work/sub'))).toBeUndefined();
     expect(ruleOf(v, join(dir, 'work-link/sub'))).toBeUndefined();
     expect(ruleOf(v, join(dir, 'workshop'))).toBe('outside-allowed-roots');
-    expect(ruleOf(v, '/tmp')).toBe('outside-allowed-roots');
+    expect(ruleOf(v, '/tmp')).toBe('contains-protected');
+    expect(ruleOf(v, '/srv')).toBe('outside-allowed-roots');
     expect(ruleOf(v, join(dir, 'work/../data'))).toBe('outside-allowed-roots');
   });
 
