@@ -56,6 +56,11 @@ export class Container {
     this.log = log.child({ containerId: ref.id.slice(0, 12) });
   }
 
+  /** Throws what `start` would refuse (the mount re-check) without starting it. */
+  async assertStartable(): Promise<void> {
+    await this.beforeStart();
+  }
+
   /** Starts it. Starting a running container is not an error; a removed one is `NotFound`. */
   async start(): Promise<StartResult> {
     await this.beforeStart();

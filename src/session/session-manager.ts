@@ -343,6 +343,7 @@ export class SessionManager implements SessionsApi {
     assertLive(s, 'restart');
     await this.changingState(s.id, async () => {
       const c = await this.io.sandboxOf(s);
+      await c.assertStartable?.();
       await c.stop({ graceSeconds: 2 });
       await c.start();
       this.transition(s.id, 'running', reason, this.now(), ['running', 'stopped', 'paused']);
