@@ -149,4 +149,42 @@ describe('mount validator', () => {
   it('resolves a path that does not exist yet through its existing parent', () => {
     expect(resolveHostPath(join(dir, 'work-link/new/deeper'))).toBe(join(resolveHostPath(dir), 'work/new/deeper'));
   });
+
+  it('resolves .. after a symlink as the kernel does: from the link\'s target', () => {
+    expect(resolveHostPath(`${dir}/etc-link/..`)).toBe('/');
+    expect(resolveHostPath(`${dir}/work-link/sub/../..`)).toBe(resolveHostPath(dir));
+    expect(ruleOf(validator(), `${dir}/etc-link/ssl/..`)).toBe('system-dir');
+  });
+
+  it('refuses a symlink loop', () => {
+    const a = join(dir, 'loop-a');
+    symlinkSync(join(dir, 'loop-b'), a);
+    symlinkSync(a, join(dir, 'loop-b'));
+    expect(ruleOf(validator(), a)).toBe('unresolvable');
+  });
+
+  it('gives untrusted callers no bind mounts without roots, naming the config key, and only under them with', () => {
+    const none = new MountValidator({});
+    const d = none.check([bind(join(dir, 'work'))], 'untrusted')[0];
+    expect(d?.rule).toBe('untrusted-caller');
+    expect(d?.message).toContain('mounts.untrustedRoots');
+    const some = new MountValidator({ untrustedRoots: [join(dir, 'work')] });
+    expect(some.check([bind(join(dir, 'work/sub'))], 'untrusted')).toEqual([]);
+    expect(some.check([bind(join(dir, 'work-link/sub'))], 'untrusted')).toEqual([]);
+    expect(some.check([bind(`${dir}/work-link/..`)], 'untrusted')[0]?.rule).toBe('untrusted-caller');
+    expect(some.check([bind(join(dir, 'data'))], 'operator')).toEqual([]);
+  });
+
+  it('hands the engine the real path, and refuses a start once a link was swapped in', () => {
+    const v = new MountValidator({});
+    expect(v.resolve([bind(join(dir, 'work-link/sub'))])[0]?.source).toBe(join(resolveHostPath(dir), 'work/sub'));
+    expect(() => v.assertStartable([join(resolveHostPath(dir), 'work/sub')], 'operator')).not.toThrow();
+    let err: unknown;
+    try {
+      v.assertStartable([join(dir, 'work-link')], 'operator');
+    } catch (e) {
+      err = e;
+    }
+    expect((err as BerthError).message).toContain('changed-since-create');
+  });
 });
