@@ -176,7 +176,7 @@ export class Berth {
         engine: parts.engine,
         log,
         ...(parts.baseImages ? { baseImages: parts.baseImages } : {}),
-        checkHostPath: (path) => parts.policy.mounts.assertAllowed([{ type: 'bind', source: path, target: '/' }]),
+        checkHostPath: (path) => parts.policy.mounts.assertAllowed([{ type: 'bind', source: path, target: '/' }], 'operator', ['home']),
       }),
     };
     this.sessions = new SessionManager({

@@ -117,20 +117,24 @@ export class MountValidator {
     this.untrustedRoots = resolvedAll(policy.untrustedRoots ?? []);
   }
 
-  /** Every denial among the spec's bind mounts for a caller of `trust` (default operator); empty when all are allowed. */
-  check(mounts: readonly MountSpec[] | undefined, trust: Trust = 'operator'): MountDenial[] {
+  /**
+   * Every denial among the spec's bind mounts for a caller of `trust` (default operator);
+   * empty when all are allowed. Rules in `ignore` do not count (an image build reading a
+   * context under /home ignores `home`).
+   */
+  check(mounts: readonly MountSpec[] | undefined, trust: Trust = 'operator', ignore: readonly MountRule[] = []): MountDenial[] {
     const denials: MountDenial[] = [];
     (mounts ?? []).forEach((m, index) => {
       if (m.type !== 'bind' || !m.source) return;
       const denial = this.checkOne(m.source, trust);
-      if (denial) denials.push({ index, source: m.source, ...denial });
+      if (denial && !ignore.includes(denial.rule)) denials.push({ index, source: m.source, ...denial });
     });
     return denials;
   }
 
   /** Throws `PolicyDenied` naming each broken rule, or returns. */
-  assertAllowed(mounts: readonly MountSpec[] | undefined, trust: Trust = 'operator'): void {
-    throwDenials(this.check(mounts, trust));
+  assertAllowed(mounts: readonly MountSpec[] | undefined, trust: Trust = 'operator', ignore: readonly MountRule[] = []): void {
+    throwDenials(this.check(mounts, trust, ignore));
   }
 
   /**
