@@ -52,6 +52,15 @@ if [ ! -f "$CONTAINERS_CONF" ] || [ "$(cat "$CONTAINERS_CONF")" != "$(printf '%s
   say "wrote $CONTAINERS_CONF (ulimits, init path)"
 fi
 
+# The strict profile gives each Podman container a user namespace of its own
+# (userns=auto), which takes its ids from the "containers" ranges.
+for f in /etc/subuid /etc/subgid; do
+  if ! grep -q '^containers:' "$f" 2>/dev/null; then
+    echo 'containers:1000000000:1000000000' >> "$f"
+    say "added a containers range to $f (userns=auto for strict sessions on Podman)"
+  fi
+done
+
 ping_socket() { curl -sf --max-time 2 --unix-socket "$1" http://d/_ping 2>/dev/null | grep -q OK; }
 
 wait_for() { # socket seconds name log

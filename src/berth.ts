@@ -11,7 +11,7 @@ import { ImageService } from './image/image-service.js';
 import { IMAGE_VARIANTS, type ImageVariant } from './image/variants.js';
 import { ContainerFiles } from './files/container-files.js';
 import { SessionFiles } from './files/session-files.js';
-import { LocalBackend } from './local/local-backend.js';
+import { defaultLocalRoot, LocalBackend } from './local/local-backend.js';
 import { NetworkManager } from './network/network-manager.js';
 import { TERMINAL_STATES } from './session/session.js';
 import type { Backend } from './session/sandbox.js';
@@ -36,6 +36,9 @@ import type { CleanupPolicy } from './volume/cleanup-policy.js';
 import { VolumeManager } from './volume/volume-manager.js';
 import { WorkflowRepository } from './store/workflow-repository.js';
 import { WorkflowManager } from './workflow/workflow-manager.js';
+
+/** Host directory of workflow runs' artifacts when none is configured. */
+const defaultWorkflowDir = (): string => join(tmpdir(), `berth-workflows-${process.getuid?.() ?? 'user'}`);
 
 /** The templates every berth knows; configuration can add or replace them. */
 export const BUILTIN_TEMPLATES: Readonly<Record<string, Partial<ContainerSpec>>> = {
@@ -180,7 +183,7 @@ export class Berth {
         engine: parts.engine,
         log,
         ...(parts.baseImages ? { baseImages: parts.baseImages } : {}),
-        checkHostPath: (path) => parts.policy.mounts.assertAllowed([{ type: 'bind', source: path, target: '/' }]),
+        checkHostPath: (path) => parts.policy.mounts.assertAllowed([{ type: 'bind', source: path, target: '/' }], 'operator', ['home']),
       }),
     };
     this.sessions = new SessionManager({
@@ -200,12 +203,12 @@ export class Berth {
     });
     this.files = new SessionFiles(this.sessions, this.opMetrics);
     this.audit = new AuditRepository(parts.db);
-    this.security = new SecurityService(this.sessions, parts.engine && new SecurityScorer(parts.engine, parts.policy.mounts, log), this.audit);
+    this.security = new SecurityService(this.sessions, parts.engine && new SecurityScorer(parts.engine, parts.policy.mounts, log, (id, path, max) => (this.engineSide as EngineSide).files.readFile(id, path, max)), this.audit);
     this.workflows = new WorkflowManager({
       sessions: this.sessions,
       files: this.files,
       repo: new WorkflowRepository(parts.db),
-      workDir: parts.workflowDir ?? join(tmpdir(), `berth-workflows-${process.getuid?.() ?? 'user'}`),
+      workDir: parts.workflowDir ?? defaultWorkflowDir(),
       variants: IMAGE_VARIANTS,
       ...(parts.secretEnvPatterns ? { secretEnvPatterns: parts.secretEnvPatterns } : {}),
       log,
@@ -277,7 +280,9 @@ export class Berth {
         log.warn({ err: (err as Error).message }, 'no container engine answers: sessions fall back to the local backend (host directories, no isolation)');
       }
     }
-    const policy = new SpecPolicy({ ...options.mountPolicy, ...(engine ? { engineSocket: engine.info.socketPath } : {}) }, engine?.host);
+    const own = [options.localRoot ?? defaultLocalRoot(), options.workflowDir ?? defaultWorkflowDir()];
+    const mountPolicy = { ...options.mountPolicy, deny: [...(options.mountPolicy?.deny ?? []), ...own] };
+    const policy = new SpecPolicy({ ...mountPolicy, ...(engine ? { engineSocket: engine.info.socketPath } : {}) }, engine?.host);
     const path = options.database ?? ':memory:';
     const { db } = openDatabase({ path });
     const repo = new SessionRepository(db, SecretBox.forDatabase(path));

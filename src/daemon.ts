@@ -1,5 +1,5 @@
 import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createApiServer } from './api/server.js';
 import { Berth } from './berth.js';
@@ -63,7 +63,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       templateAlerts: config.templateAlerts,
       database: join(config.dataDir, 'berth.db'),
       templates: config.templates as Record<string, Partial<ContainerSpec>>,
-      mountPolicy: { ...config.mounts, deny: [...(config.mounts.deny ?? []), config.dataDir] },
+      mountPolicy: { ...config.mounts, deny: [...(config.mounts.deny ?? []), config.dataDir, dirname(config.socket)] },
       volumePolicy: config.volumes,
       workflowDir: join(config.dataDir, 'workflows'),
       secretEnvPatterns: config.secretEnvPatterns,
@@ -199,7 +199,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     cleanups.push(() => rmSync(config.socket, { force: true }));
     if (config.tcp && config.token) {
       const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readSecretFile(config.tlsKey, 'TLS key') } : undefined;
-      const tcp = createApiServer({ ...api, listener: 'tcp', token: config.token, unauthenticatedPerMinute: limits.unauthenticatedPerMinute, ...(tls ? { tls } : {}) });
+      const tcp = createApiServer({ ...api, listener: 'tcp', token: config.token, trust: config.tcpTrust, unauthenticatedPerMinute: limits.unauthenticatedPerMinute, ...(tls ? { tls } : {}) });
       servers.push(tcp);
       const m = /^\[?(.*?)\]?:(\d+)$/.exec(config.tcp);
       await tcp.listen({ host: m?.[1] ?? '127.0.0.1', port: Number(m?.[2]) });

@@ -6,6 +6,8 @@ import { randomId } from '../common/ids.js';
 import type { Logger } from '../common/logger.js';
 import type { HealthMonitor } from '../health/health-monitor.js';
 import type { DaemonMetrics } from '../monitor/metrics.js';
+import type { Trust } from '../security/trust.js';
+import { requestTrust } from './request-trust.js';
 import { auditWriter, registerAuditHook } from './audit-hook.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { securityRoutes } from './routes/security.js';
@@ -34,6 +36,8 @@ export interface ApiServerOptions {
   metrics?: DaemonMetrics;
   /** Health reports for `GET /v1/sessions/{id}/health`. */
   health?: HealthMonitor;
+  /** Trust of every request on this listener (config `tcpTrust` for TCP); default `operator`. A client may lower its own with `x-berth-trust`. */
+  trust?: Trust;
   /** Who the unix socket's clients are in the audit log, e.g. `uid:0`; default `uid:<this process's uid>`. */
   unixActor?: string;
   /** The listener this server is for (the audit's actor); default `tcp` with a token, else `unix`. */
@@ -85,8 +89,9 @@ export function createApiServer(o: ApiServerOptions): FastifyInstance {
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   systemRoutes(app, { version: o.version, info: o.info });
-  sessionRoutes(app, o.berth);
-  fileRoutes(app, o.berth);
+  const trustOf = requestTrust(o.trust);
+  sessionRoutes(app, o.berth, trustOf);
+  fileRoutes(app, o.berth, trustOf);
   imageRoutes(app, o.berth);
   monitorRoutes(app, o.berth, o.metrics, o.health);
   networkRoutes(app, o.berth);

@@ -24,7 +24,7 @@ const say = (line: string) => process.stderr.write(`berth mcp: ${line}\n`);
  */
 export async function runMcp(flags: McpFlags): Promise<void> {
   const log = createLogger({ level: process.env.BERTH_LOG_LEVEL ?? 'warn' });
-  const client = BerthClient.connect(await clientOptions(flags.global));
+  const client = BerthClient.connect({ ...(await clientOptions(flags.global)), trust: 'untrusted' });
   const where = client.endpoint.socketPath ?? client.endpoint.url;
   let backend: McpBackend;
   let closeBackend = async () => {};

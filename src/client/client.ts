@@ -6,8 +6,10 @@ import { defaultSocketPath } from '../common/paths.js';
 import type { ExecExit } from '../exec/exec-stream.js';
 import type { ExecResult } from '../exec/run-exec.js';
 import type { CreateSessionRequest } from '../session/create-request.js';
+import type { Trust } from '../security/trust.js';
 import type { ExecDefaults, ExecRecord, Session, SessionEvent } from '../session/session.js';
 import type {
+  CreateSessionOptions,
   ListSessionsRequest,
   SessionExecOptions,
   SessionExecStream,
@@ -39,6 +41,8 @@ export interface BerthClientOptions {
   token?: string;
   /** PEM CA certificate(s) that signed an https daemon's certificate (default: the system's CAs). */
   ca?: string | Buffer;
+  /** `untrusted`: the daemon treats every request of this client as an untrusted caller's (MCP, agents); default `operator`. */
+  trust?: Trust;
 }
 
 
@@ -82,8 +86,8 @@ function framesOf(res: IncomingMessage): { stdout: PassThrough; stderr: PassThro
 class SessionsClient implements SessionsApi {
   constructor(private readonly ep: Endpoint) {}
 
-  create(request: CreateSessionRequest): Promise<Session> {
-    return call(this.ep, 'POST', '/v1/sessions', request);
+  create(request: CreateSessionRequest, options: CreateSessionOptions = {}): Promise<Session> {
+    return call(options.trust === 'untrusted' ? { ...this.ep, trust: 'untrusted' } : this.ep, 'POST', '/v1/sessions', request);
   }
 
   list(r: ListSessionsRequest = {}): Promise<Session[]> {
@@ -140,8 +144,9 @@ class SessionsClient implements SessionsApi {
     return { stdout, stderr, close: () => res.destroy() };
   }
 
-  fork(id: string, options: { name?: string } = {}): Promise<Session> {
-    return call(this.ep, 'POST', `/v1/sessions/${seg(id)}/fork`, options);
+  fork(id: string, options: { name?: string; trust?: Trust } = {}): Promise<Session> {
+    const { trust, ...body } = options;
+    return call(trust === 'untrusted' ? { ...this.ep, trust: 'untrusted' } : this.ep, 'POST', `/v1/sessions/${seg(id)}/fork`, body);
   }
 
   setDefaults(id: string, defaults: ExecDefaults): Promise<Session> {
@@ -200,9 +205,12 @@ export class BerthClient {
 
   /** Makes a client; nothing is sent until the first call. */
   static connect(options: BerthClientOptions = {}): BerthClient {
-    const ep: Endpoint = options.url
-      ? { url: options.url, ...(options.token ? { token: options.token } : {}), ...(options.ca ? { ca: options.ca } : {}) }
-      : { socketPath: options.socketPath ?? defaultSocketPath() };
+    const ep: Endpoint = {
+      ...(options.url
+        ? { url: options.url, ...(options.token ? { token: options.token } : {}), ...(options.ca ? { ca: options.ca } : {}) }
+        : { socketPath: options.socketPath ?? defaultSocketPath() }),
+      ...(options.trust === 'untrusted' ? { trust: 'untrusted' as const } : {}),
+    };
     return new BerthClient(ep);
   }
 

@@ -2,6 +2,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import type { BerthError } from '../common/errors.js';
+import { TRUST_HEADER, type Trust } from '../security/trust.js';
 import { readableBody, socketGet, type SocketGetResponse } from '../common/socket-get.js';
 import { connectionError, errorFromBody } from './daemon-errors.js';
 
@@ -13,6 +14,8 @@ export interface Endpoint {
   token?: string;
   /** PEM CA certificate(s) trusted for an https daemon (default: the system's). */
   ca?: string | Buffer;
+  /** `untrusted`: every request says so (header `x-berth-trust`), e.g. the MCP server's; the daemon then applies the untrusted callers' rules. */
+  trust?: Trust;
 }
 
 const isHttps = (ep: Endpoint): boolean => ep.url?.startsWith('https:') === true;
@@ -49,6 +52,7 @@ export function open(ep: Endpoint, method: string, path: string, body?: unknown)
           ...(payload ? { 'content-type': raw?.contentType ?? 'application/json', 'content-length': payload.length } : {}),
           ...(stream ? { 'content-type': raw?.contentType ?? 'application/octet-stream', 'transfer-encoding': 'chunked' } : {}),
           ...(ep.token ? { authorization: `Bearer ${ep.token}` } : {}),
+          ...(ep.trust === 'untrusted' ? { [TRUST_HEADER]: 'untrusted' } : {}),
         },
       },
       resolve,

@@ -73,8 +73,15 @@ export const daemonConfigSchema = z.strictObject({
   templateAlerts: z.record(z.string(), alertRulesSchema),
   /** Session templates (partial container specs) by name. */
   templates: z.record(z.string(), z.record(z.string(), z.unknown())),
-  /** Bind mount policy: `allowRoots` (only under these host dirs) and more `deny`ed paths; the data dir is always denied. */
+  /**
+   * Bind mount policy: `allowRoots` (every caller binds only under these host dirs),
+   * `untrustedRoots` (the only host dirs MCP tools, workflow files and untrusted requests
+   * may bind; default none) and more `deny`ed paths. The data dir and the socket's
+   * directory are always denied.
+   */
   mounts: mountPolicySchema,
+  /** Trust of requests on the TCP listener: `operator` (default, the token holder) or `untrusted` (they get the untrusted callers' rules). */
+  tcpTrust: z.enum(['operator', 'untrusted']),
   /**
    * Volume cleanup: `onSessionEnd` (default true: a session's workspace and logs volumes go
    * with it), `unusedForMs` (default 7 days), `olderThanMs` (default off), `maxTotalBytes`
@@ -124,6 +131,7 @@ export function loadConfig(flags: DaemonFlags = {}, env: NodeJS.ProcessEnv = pro
     templateAlerts: {},
     templates: {},
     mounts: {},
+    tcpTrust: 'operator',
     volumes: {},
     volumeGcIntervalMs: 600_000,
     insecureTcp: false,

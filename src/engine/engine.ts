@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { countersFromStats, type EngineStatsJson, type RawCounters } from './stats.js';
@@ -10,7 +13,8 @@ import { modemAddress, signalled } from './connect.js';
 import { detectEngine, type DetectOptions, type DetectResult } from './detect.js';
 import { engineStatus, translateEngineError } from './errors.js';
 import { EngineNetworks } from './networks.js';
-import { canonicalImageName, tmpfsOptionsFor } from './quirks.js';
+import { canonicalImageName, securityFieldsFor, tmpfsOptionsFor } from './quirks.js';
+import { strictSeccompJson, strictSeccompPath } from '../security/seccomp-profile.js';
 import type { EngineHostInfo, EngineInfo } from './types.js';
 import { EngineVolumes } from './volumes.js';
 
@@ -140,10 +144,22 @@ export class Engine {
       const translated = Object.fromEntries(Object.entries(tmpfs).map(([path, o]) => [path, tmpfsOptionsFor(this.info.kind, o)]));
       options = { ...options, HostConfig: { ...options.HostConfig, Tmpfs: translated } };
     }
+    const temp: string[] = [];
+    const toPath = (json: string) => {
+      if (json === strictSeccompJson()) return strictSeccompPath();
+      const dir = mkdtempSync(join(tmpdir(), 'berth-seccomp-'));
+      temp.push(dir);
+      writeFileSync(join(dir, 'profile.json'), json, { mode: 0o600 });
+      return join(dir, 'profile.json');
+    };
+    if (options.HostConfig) options = { ...options, HostConfig: { ...options.HostConfig, ...securityFieldsFor(this.info.kind, options.HostConfig, toPath) } };
     try {
       const c = await this.docker.createContainer(options);
       return c.id;
     } catch (err) {
+      if (options.HostConfig?.UsernsMode === 'auto' && /subuid|available IDs|mappings for user/i.test(String((err as Error).message))) {
+        throw new BerthError('EngineUnavailable', `Podman cannot give the container a user namespace of its own (userns=auto, used by the strict profile): add a range for the user "containers" to /etc/subuid and /etc/subgid, e.g. containers:1000000000:1000000000 (scripts/bootstrap-engines.sh does)`, { cause: err });
+      }
       if (engineStatus(err) === 404 && options.Image && !(await this.imageExists(options.Image))) {
         throw new BerthError(
           'NotFound',
@@ -152,6 +168,8 @@ export class Engine {
         );
       }
       throw translateEngineError(err, `create container from ${options.Image ?? '?'}`);
+    } finally {
+      for (const dir of temp) rmSync(dir, { recursive: true, force: true });
     }
   }
 

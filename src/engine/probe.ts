@@ -14,6 +14,7 @@ interface InfoBody {
   Runtimes?: Record<string, { path?: string }>;
   DefaultRuntime?: string;
   DockerRootDir?: string;
+  SecurityOptions?: string[];
 }
 
 interface VersionBody {
@@ -54,6 +55,7 @@ export async function probeCandidate(candidate: EngineCandidate, timeoutMs = 200
         runtimes: Object.fromEntries(Object.entries(info.Runtimes ?? {}).map(([name, r]) => [name, r.path ?? ''])),
         defaultRuntime: info.DefaultRuntime ?? 'runc',
         ...(info.DockerRootDir ? { rootDir: info.DockerRootDir } : {}),
+        usernsRemap: kind === 'docker' && (info.SecurityOptions ?? []).some((o) => /^name=userns(,|$)/.test(o)),
       },
       info: {
         kind,

@@ -63,3 +63,19 @@ export function tmpfsOptionsFor(kind: EngineKind, options: string): string {
   const rest = parts.filter((o) => !/^(uid|gid)=/.test(o));
   return (owned && !rest.includes('U') ? [...rest, 'U'] : rest).join(',');
 }
+
+/**
+ * The create options' security fields for the engine. Docker takes a seccomp profile
+ * inline and has no per-container user namespace (`UsernsMode: auto` is dropped: its
+ * daemon's `userns-remap` decides). Podman's compat API takes a seccomp profile as a path
+ * on its host: `toPath` turns inline JSON into one.
+ */
+export function securityFieldsFor(kind: EngineKind, hc: { SecurityOpt?: string[]; UsernsMode?: string }, toPath: (json: string) => string): { SecurityOpt?: string[]; UsernsMode?: string } {
+  const out = { ...hc };
+  if (kind === 'docker') {
+    if (out.UsernsMode === 'auto') delete out.UsernsMode;
+    return out;
+  }
+  if (out.SecurityOpt) out.SecurityOpt = out.SecurityOpt.map((o) => (/^seccomp[=:]\s*\{/.test(o) ? `seccomp=${toPath(o.slice('seccomp='.length))}` : o));
+  return out;
+}

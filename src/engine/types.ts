@@ -24,6 +24,8 @@ export interface EngineHostInfo {
   defaultRuntime: string;
   /** Where the engine keeps images and containers, e.g. `/var/lib/docker`. */
   rootDir?: string;
+  /** Docker only: the daemon runs with `userns-remap` (its containers' root is an unprivileged host uid). */
+  usernsRemap?: boolean;
 }
 
 /** A place an engine may answer, produced by one detection strategy. */

@@ -6,12 +6,15 @@ import type { ContainerSpec } from '../spec/container-spec.js';
 import { toCreateOptions } from '../spec/to-create-options.js';
 import { assertValidSpec } from '../spec/validate.js';
 import { SpecPolicy } from '../security/spec-policy.js';
+import { TRUST_LABEL, type Trust } from '../security/trust.js';
 import { Container } from './container.js';
 import { listedName, plainName } from '../engine/names.js';
 
 export interface CreateContainerOptions {
   /** Labels berth adds on top of the spec's (e.g. `berth.session`). */
   labels?: Record<string, string>;
+  /** Who asked (default `operator`): an `untrusted` caller's bind mounts are default-deny. Kept on the container for the checks before each start. */
+  trust?: Trust;
 }
 
 export interface ListContainersOptions {
@@ -41,30 +44,47 @@ export class ContainerManager {
     private readonly policy: SpecPolicy = new SpecPolicy({}, undefined),
   ) {}
 
-  /** Validates the spec (every problem at once, `InvalidArgument`; a denied mount `PolicyDenied`) and creates the container, not started. */
+  /**
+   * Validates the spec (every problem at once, `InvalidArgument`; a denied mount
+   * `PolicyDenied`) and creates the container, not started. The engine is given each
+   * bind source's real path, the one that was checked.
+   */
   async create(spec: ContainerSpec, options: CreateContainerOptions = {}): Promise<Container> {
     const valid = assertValidSpec(spec);
-    this.policy.assertAllowed(valid);
-    const createOptions = toCreateOptions(valid, { instance: this.instance, ...(options.labels ? { labels: options.labels } : {}) });
+    const trust = options.trust ?? 'operator';
+    const resolved = this.policy.resolve(valid, trust);
+    const createOptions = toCreateOptions(resolved, { instance: this.instance, labels: { ...options.labels, [TRUST_LABEL]: trust } });
     const id = await this.engine.createContainer(createOptions);
     this.log.debug({ containerId: id.slice(0, 12), image: valid.image }, 'container created');
-    return new Container(this.engine, { id, name: valid.name ?? id.slice(0, 12), tty: valid.tty ?? false }, this.log);
+    return this.handle({ id, name: valid.name ?? id.slice(0, 12), tty: valid.tty ?? false });
   }
 
   /** Throws what `create` would for the spec's mounts and runtime, without creating anything. */
-  assertAllowed(spec: ContainerSpec): void {
-    this.policy.assertAllowed(spec);
+  assertAllowed(spec: ContainerSpec, trust: Trust = 'operator'): void {
+    this.policy.assertAllowed(spec, trust);
+  }
+
+  /**
+   * Checks a container's bind mounts before it starts again: each source must still be the
+   * real path it was created with and still be allowed for the trust on its label
+   * (`PolicyDenied` otherwise). Every `Container.start`/`restart` of this manager runs it.
+   */
+  async assertStartable(idOrName: string): Promise<void> {
+    const info = await this.engine.inspectContainer(idOrName);
+    const trust: Trust = info.Config.Labels?.[TRUST_LABEL] === 'untrusted' ? 'untrusted' : 'operator';
+    const sources = (info.Mounts ?? []).filter((m) => m.Type === 'bind' && m.Source).map((m) => m.Source as string);
+    this.policy.mounts.assertStartable(sources, trust);
   }
 
   /** A handle on an existing container by id or name; `NotFound` when there is none. */
   async get(idOrName: string): Promise<Container> {
     const info = await this.engine.inspectContainer(idOrName);
-    return new Container(this.engine, { id: info.Id, name: plainName(info.Name), tty: info.Config.Tty }, this.log);
+    return this.handle({ id: info.Id, name: plainName(info.Name), tty: info.Config.Tty });
   }
 
   /** A handle on a container known to exist, without asking the engine. */
   handle(ref: { id: string; name: string; tty: boolean }): Container {
-    return new Container(this.engine, ref, this.log);
+    return new Container(this.engine, ref, this.log, () => this.assertStartable(ref.id));
   }
 
   /** This instance's containers. */

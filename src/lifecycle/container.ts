@@ -44,17 +44,26 @@ export class Container {
   private readonly engine: Engine;
   private readonly tty: boolean;
   private readonly log: Logger;
+  private readonly beforeStart: () => Promise<void>;
 
-  constructor(engine: Engine, ref: { id: string; name: string; tty: boolean }, log: Logger) {
+  /** `beforeStart` runs before every start and restart (the mount re-check); a throw stops it. */
+  constructor(engine: Engine, ref: { id: string; name: string; tty: boolean }, log: Logger, beforeStart: () => Promise<void> = async () => undefined) {
     this.engine = engine;
+    this.beforeStart = beforeStart;
     this.id = ref.id;
     this.name = ref.name;
     this.tty = ref.tty;
     this.log = log.child({ containerId: ref.id.slice(0, 12) });
   }
 
+  /** Throws what `start` would refuse (the mount re-check) without starting it. */
+  async assertStartable(): Promise<void> {
+    await this.beforeStart();
+  }
+
   /** Starts it. Starting a running container is not an error; a removed one is `NotFound`. */
   async start(): Promise<StartResult> {
+    await this.beforeStart();
     const r = await this.engine.startContainer(this.id);
     return { wasStopped: r.changed };
   }
@@ -75,6 +84,7 @@ export class Container {
   }
 
   async restart(options: StopOptions = {}): Promise<void> {
+    await this.beforeStart();
     await this.engine.restartContainer(this.id, options.graceSeconds ?? 10);
   }
 

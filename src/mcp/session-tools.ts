@@ -62,7 +62,7 @@ const createSession = defineTool({
         }),
       )
       .optional()
-      .describe('Host directories bound into the sandbox, read-only unless readOnly is false'),
+      .describe('Host directories bound into the sandbox, read-only unless readOnly is false; only under the roots the operator allows (config mounts.untrustedRoots), none by default'),
     baseDir: z.string().optional().describe('Absolute sandbox directory that relative file paths resolve against and that file tools are confined to; default /workspace'),
     ttlMs: z.number().int().positive().optional().describe('End the session this many ms after creation'),
     idleTimeoutMs: z.number().int().positive().optional().describe('End the session after this many ms without exec'),
@@ -78,7 +78,7 @@ const createSession = defineTool({
       ...(a.mounts ? { mounts: a.mounts.map((m) => ({ type: 'bind' as const, source: m.source, target: m.target, readOnly: m.readOnly })) } : {}),
     };
     const { command: _command, mounts: _mounts, ...request } = a;
-    return sessionSummary(await b.sessions.create({ ...request, ...(Object.keys(spec).length ? { spec } : {}) }));
+    return sessionSummary(await b.sessions.create({ ...request, ...(Object.keys(spec).length ? { spec } : {}) }, { trust: 'untrusted' }));
   },
 });
 
@@ -121,7 +121,7 @@ const forkSession = defineTool({
   annotations: { destructiveHint: false, openWorldHint: false },
   input: z.strictObject({ session, name: z.string().optional().describe('Name of the new session; default s-<id>') }),
   output: sessionSummarySchema,
-  run: async (b, a) => sessionSummary(await b.sessions.fork(a.session, a.name ? { name: a.name } : {})),
+  run: async (b, a) => sessionSummary(await b.sessions.fork(a.session, { ...(a.name ? { name: a.name } : {}), trust: 'untrusted' })),
 });
 
 const endSession = defineTool({

@@ -4,6 +4,8 @@ import { DEFAULT_CAP_ADD } from '../spec/defaults.js';
 import { capabilityMask, capabilityNames } from './capabilities.js';
 import type { MountValidator } from './mount-validator.js';
 import type { ProcessSecurity } from './proc-status.js';
+import { isStrictSeccompOpt } from './seccomp-profile.js';
+import { isRootWithoutImage, parseUser } from './image-user.js';
 import { PROFILE_LABEL, type SecurityProfileName } from './security-profile.js';
 
 export interface SecurityCheck {
@@ -34,11 +36,22 @@ export interface SecurityReport {
 
 const HOST_NS = ['NetworkMode', 'PidMode', 'IpcMode', 'UTSMode', 'UsernsMode'] as const;
 
+/** Security options that switch a confinement off. */
+const UNCONFINED = /^(apparmor[=:]unconfined|systempaths[=:]unconfined|label[=:]disable|seccomp[=:]unconfined)$/;
+
+/** What the scorer found beside the inspect data. */
+export interface ScoreContext {
+  /** The numeric uid of `Config.User` (a name looked up in the image's /etc/passwd); undefined when unknown. */
+  configUid?: number;
+  /** The engine is Docker with `userns-remap` on. */
+  usernsRemap?: boolean;
+}
+
 /**
  * Scores a container from its inspect data and, when given, what its PID 1 reports.
  * Pure: the caller gathers the inputs (see `SecurityScorer`).
  */
-export function scoreContainer(info: InspectInfo, proc: ProcessSecurity | undefined, mounts: MountValidator): SecurityReport {
+export function scoreContainer(info: InspectInfo, proc: ProcessSecurity | undefined, mounts: MountValidator, ctx: ScoreContext = {}): SecurityReport {
   const hc = info.HostConfig;
   const labels = info.Config.Labels ?? {};
   const profile: SecurityProfileName = labels[PROFILE_LABEL] === 'strict' ? 'strict' : 'standard';
@@ -83,7 +96,17 @@ export function scoreContainer(info: InspectInfo, proc: ProcessSecurity | undefi
   add('devices', 'no host devices', 3, devices.length === 0, devices.length ? devices.map((d: { PathOnHost: string }) => d.PathOnHost).join(', ') : 'none');
   add('read-only-root', 'read-only root filesystem', 5, Boolean(hc.ReadonlyRootfs), hc.ReadonlyRootfs ? 'read-only' : 'writable', strict);
   const user = info.Config.User ?? '';
-  add('user', 'runs as a non-root user', 5, user !== '' && !/^(root|0)(:.*)?$/.test(user), user ? `User ${user}` : 'root (image default)', strict);
+  const uid = proc?.uid ?? (user === '' ? 0 : (ctx.configUid ?? (isRootWithoutImage(user) ? 0 : parseUser(user).uid)));
+  add('user', 'runs as a non-root user', 5, uid !== undefined && uid !== 0, `${user ? `User ${user}` : 'image default'}: uid ${uid ?? 'unknown (not in the image)'}${proc?.uid !== undefined ? ' (PID 1)' : ''}`, strict);
+  const unconfinedOpts = secOpt.filter((o: string) => UNCONFINED.test(o));
+  add('confinement', 'no confinement switched off', 5, unconfinedOpts.length === 0, unconfinedOpts.length ? unconfinedOpts.join(', ') : 'AppArmor, SELinux labels and masked paths as the engine sets them');
+  const ownProfile = secOpt.some((o: string) => isStrictSeccompOpt(o));
+  add('seccomp-profile', "berth's strict seccomp profile", 5, ownProfile, ownProfile ? "berth's profile (container/seccomp-strict.json)" : "the engine's default or another profile", strict);
+  const remapped = proc?.rootHostUid !== undefined ? proc.rootHostUid !== 0 : Boolean(ctx.usernsRemap) || hc.UsernsMode === 'auto';
+  const usernsDetail = proc?.rootHostUid !== undefined
+    ? proc.rootHostUid === 0 ? "the container's root is the host's root (no user namespace; on Docker turn on userns-remap, see the README)" : `the container's root is host uid ${proc.rootHostUid}`
+    : ctx.usernsRemap ? 'the Docker daemon runs with userns-remap' : `UsernsMode ${hc.UsernsMode || 'default'}`;
+  add('userns', "the container's root is not the host's root", 5, remapped, usernsDetail, strict);
   const open = Object.values(hc.PortBindings ?? {}).flat().filter((b) => b && ['', '0.0.0.0', '::'].includes((b as { HostIp?: string }).HostIp ?? ''));
   add('port-bindings', 'ports bind to loopback', 3, open.length === 0, open.length ? `${open.length} binding(s) on all interfaces` : 'loopback only or none');
   add('labels', "berth's labels", 2, labels[LABELS.managed] === 'true', labels[LABELS.managed] === 'true' ? `instance ${labels[LABELS.instance] ?? '?'}` : 'not managed by berth');

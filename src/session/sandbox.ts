@@ -15,6 +15,8 @@ export type Backend = 'engine' | 'local';
  */
 export interface Sandbox {
   start(): Promise<unknown>;
+  /** Throws what `start` would refuse before it asks the engine (the mount re-check), without starting; absent: nothing to check. */
+  assertStartable?(): Promise<void>;
   /** Stops its processes: SIGTERM, then SIGKILL after `graceSeconds` (default 10). */
   stop(options?: { graceSeconds?: number }): Promise<unknown>;
   unpause(): Promise<unknown>;

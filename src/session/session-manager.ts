@@ -22,6 +22,9 @@ import { assertLive, findSession, noEngine, requireEngine } from './session-look
 import { DEFAULT_BASE_DIR, parseSessionRequest, resolveSessionSpec, type CreateSessionRequest } from './create-request.js';
 import type { AttachOptions, ShellOptions, ShellStream } from '../interactive/shell-stream.js';
 import type { Backend, SandboxFiles } from './sandbox.js';
+import type { Trust } from '../security/trust.js';
+import { assertNonRoot } from '../security/image-user.js';
+import { PROFILE_LABEL } from '../security/security-profile.js';
 import { containerNameFor, SESSION_STATES, TERMINAL_STATES, type ExecDefaults, type ExecRecord, type Session, type SessionEvent, type SessionState } from './session.js';
 import type {
   ListSessionsRequest,
@@ -29,6 +32,7 @@ import type {
   SessionExecStream,
   SessionLogs,
   SessionLogsOptions,
+  CreateSessionOptions,
   SessionsApi,
   StopSessionOptions,
 } from './sessions-api.js';
@@ -67,7 +71,12 @@ export interface SessionManagerDeps {
 export interface ForkOptions {
   /** Name of the new session; default its id. */
   name?: string;
+  /** Who asks; default `operator`. An untrusted fork keeps only the bind mounts its caller could make. */
+  trust?: Trust;
 }
+
+/** Bytes of an image's /etc/passwd read to find a user's uid. */
+const PASSWD_MAX_BYTES = 1024 * 1024;
 
 /** Repository of fork snapshot images. */
 export const SNAPSHOT_REPO = 'berth-snapshot';
@@ -98,7 +107,8 @@ export class SessionManager implements SessionsApi {
    * Write-ahead: the `creating` row is committed before the engine is asked, and the
    * container's name comes from the session id, so a crash or retry never makes two.
    */
-  async create(input: CreateSessionRequest): Promise<Session> {
+  async create(input: CreateSessionRequest, options: CreateSessionOptions = {}): Promise<Session> {
+    const trust = options.trust ?? 'operator';
     const t0 = performance.now();
     let fellBack = false;
     try {
@@ -113,7 +123,7 @@ export class SessionManager implements SessionsApi {
       if (backend === 'local') assertLocalRequest(request);
       else {
         assertEngineRequest(request, spec);
-        this.engineSide().containers.assertAllowed(spec);
+        this.engineSide().containers.assertAllowed(spec, trust);
       }
       const s = await this.createFrom(spec, {
         ...(request.name ? { name: request.name } : {}),
@@ -129,6 +139,7 @@ export class SessionManager implements SessionsApi {
       }, {
         backend,
         secretNames: Object.keys(request.secretEnv ?? {}),
+        trust,
         ...(request.volumes ? { volumes: request.volumes } : {}),
         ...(request.network !== undefined && backend === 'engine' ? { network: normalisePolicy(request.network) } : {}),
       });
@@ -158,7 +169,7 @@ export class SessionManager implements SessionsApi {
   private async createFrom(
     spec: ContainerSpec,
     meta: Omit<NewSession, 'id' | 'name' | 'spec' | 'engine' | 'containerName' | 'now' | 'secrets'> & { name?: string },
-    how: { backend: Backend; secretNames: readonly string[]; copyOf?: string; volumes?: SessionVolumesRequest; network?: NetworkPolicy },
+    how: { backend: Backend; secretNames: readonly string[]; trust: Trust; copyOf?: string; volumes?: SessionVolumesRequest; network?: NetworkPolicy },
   ): Promise<Session> {
     const id = `s-${randomId(6)}`;
     const name = meta.name ?? id;
@@ -193,8 +204,10 @@ export class SessionManager implements SessionsApi {
       const vols = how.volumes ? await side.volumes.prepareSession(id, how.volumes, { baseDir: meta.baseDir, labels: meta.labels }) : undefined;
       const mounted = vols ? withSessionMounts(spec, vols, meta.baseDir) : {};
       if (spec.network === sessionNetworkName(id)) await this.networks().ensureSessionNetwork(id, spec.labels ?? {});
-      container = await side.containers.create({ ...spec, ...mounted, name: containerName }, { labels: { [LABELS.session]: id } });
+      container = await side.containers.create({ ...spec, ...mounted, name: containerName }, { labels: { [LABELS.session]: id }, trust: how.trust });
       this.d.repo.bindContainer(id, container.id);
+      const cid = container.id;
+      if (spec.labels?.[PROFILE_LABEL] === 'strict') await assertNonRoot(spec.user, async () => (await side.files.readFile(cid, '/etc/passwd', PASSWD_MAX_BYTES)).toString('utf8'));
       await container.start();
       await side.files.mkdirp(container.id, meta.baseDir);
       this.transition(id, 'running', 'started', this.now(), ['creating']);
@@ -253,13 +266,14 @@ export class SessionManager implements SessionsApi {
       forkedFrom: src.id,
     };
     if (src.backend === 'local') {
-      const s = await this.createFrom(spec, meta, { backend: 'local', secretNames, copyOf: src.containerId ?? src.baseDir });
+      const s = await this.createFrom(spec, meta, { backend: 'local', secretNames, trust: options.trust ?? 'operator', copyOf: src.containerId ?? src.baseDir });
       // Exec defaults that pointed into the source's directory point into the fork's.
       const wd = src.execDefaults.workdir;
       if (wd && (wd === src.baseDir || wd.startsWith(`${src.baseDir}/`))) return this.setDefaults(s.id, { workdir: s.baseDir + wd.slice(src.baseDir.length) });
       return s;
     }
     const engine = this.engineSide().engine;
+    this.engineSide().containers.assertAllowed(src.spec, options.trust ?? 'operator');
     const tag = `${src.id}-${randomId(3)}`;
     await engine.commitContainer(src.containerId ?? src.containerName, {
       repo: SNAPSHOT_REPO,
@@ -268,7 +282,7 @@ export class SessionManager implements SessionsApi {
     });
     const image = `${SNAPSHOT_REPO}:${tag}`;
     try {
-      return await this.createFrom({ ...spec, image }, { ...meta, snapshotImage: image }, { backend: 'engine', secretNames });
+      return await this.createFrom({ ...spec, image }, { ...meta, snapshotImage: image }, { backend: 'engine', secretNames, trust: options.trust ?? 'operator' });
     } catch (err) {
       await engine.removeImage(image).catch(() => undefined);
       throw err;
@@ -361,6 +375,7 @@ export class SessionManager implements SessionsApi {
     assertLive(s, 'restart');
     await this.changingState(s.id, async () => {
       const c = await this.io.sandboxOf(s);
+      await c.assertStartable?.();
       await c.stop({ graceSeconds: 2 });
       await c.start();
       this.transition(s.id, 'running', reason, this.now(), ['running', 'stopped', 'paused']);

@@ -1,3 +1,4 @@
+import type { Trust } from '../security/trust.js';
 import type { Readable } from 'node:stream';
 import type { ExecExit } from '../exec/exec-stream.js';
 import type { ExecResult } from '../exec/run-exec.js';
@@ -51,12 +52,19 @@ export interface StopSessionOptions {
   graceSeconds?: number;
 }
 
+/** How a session is asked for, beside what is asked. */
+export interface CreateSessionOptions {
+  /** Who asks; default `operator`. Through the daemon, the listener and the client's `x-berth-trust` header decide, never the body. */
+  trust?: Trust;
+}
+
 /**
  * Sessions, the same interface in-process (`Berth.sessions`) and through the daemon
  * (`BerthClient.sessions`). Sessions are found by id or by name.
  */
 export interface SessionsApi {
-  create(request: CreateSessionRequest): Promise<Session>;
+  /** `options.trust` `untrusted` (MCP, workflows): bind mounts are default-deny (see `MountPolicy.untrustedRoots`). */
+  create(request: CreateSessionRequest, options?: CreateSessionOptions): Promise<Session>;
   list(request?: ListSessionsRequest): Promise<Session[]>;
   get(idOrName: string): Promise<Session>;
   stop(idOrName: string, options?: StopSessionOptions): Promise<Session>;
@@ -67,7 +75,7 @@ export interface SessionsApi {
   execStream(idOrName: string, options: SessionExecOptions): Promise<SessionExecStream>;
   logs(idOrName: string, options?: SessionLogsOptions): Promise<SessionLogs>;
   /** A new session from a snapshot of this one's filesystem, same spec, env, workdir and limits. */
-  fork(idOrName: string, options?: { name?: string }): Promise<Session>;
+  fork(idOrName: string, options?: { name?: string; trust?: Trust }): Promise<Session>;
   /** Defaults for later execs, persisted: `workdir`, and `env` merged over the current ones. */
   setDefaults(idOrName: string, defaults: ExecDefaults): Promise<Session>;
   /**

@@ -97,6 +97,13 @@ export interface ContainerSpec {
   /** Default `{ name: 'no' }`. */
   restartPolicy?: RestartPolicySpec;
   healthcheck?: HealthcheckSpec;
+  /**
+   * `auto`: a user namespace of the container's own, so its root is not the host's root
+   * (Podman: `userns=auto`, which needs a `containers` range in /etc/subuid and /etc/subgid;
+   * Docker has no per-container user namespace and runs it as its daemon is configured,
+   * see `userns-remap`). Default: the engine's default. The strict profile sets it.
+   */
+  userns?: 'auto';
   /** OCI runtime registered with the engine, e.g. `runsc`. */
   runtime?: string;
   /** Default `{ maxSize: '10m', maxFiles: 3 }`. */

@@ -3,6 +3,7 @@ import { ownershipLabels } from '../common/labels.js';
 import type { ContainerSpec } from './container-spec.js';
 import { withDefaults } from './defaults.js';
 import { parseSize } from './size.js';
+import { STRICT_SECCOMP_OPT, strictSeccompJson } from '../security/seccomp-profile.js';
 
 const NS_PER_MS = 1_000_000;
 
@@ -76,7 +77,8 @@ export function toCreateOptions(input: ContainerSpec, ctx: CreateContext): Docke
       ReadonlyRootfs: spec.readOnlyRootfs,
       CapAdd: spec.capAdd,
       CapDrop: spec.capDrop,
-      SecurityOpt: spec.securityOpt,
+      SecurityOpt: spec.securityOpt?.map((o) => (o === STRICT_SECCOMP_OPT ? `seccomp=${strictSeccompJson()}` : o)),
+      ...(spec.userns ? { UsernsMode: spec.userns } : {}),
       Privileged: spec.privileged,
       Init: spec.init,
       RestartPolicy: {

@@ -3,6 +3,7 @@ import { invalidArgument, type FieldProblem } from '../common/errors.js';
 import { LABELS } from '../common/labels.js';
 import type { ContainerSpec } from './container-spec.js';
 import { parseSize } from './size.js';
+import { TRUST_LABEL } from '../security/trust.js';
 
 /** Linux capability names accepted in capAdd/capDrop (without the `CAP_` prefix), plus `ALL`. */
 export const CAPABILITIES = new Set([
@@ -65,7 +66,7 @@ export const containerSpecSchema = z.strictObject({
   hostname: z.string().regex(/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,62})$/, 'is not a valid hostname').optional(),
   labels: z
     .record(z.string().min(1), z.string())
-    .refine((l) => !(LABELS.managed in l) && !(LABELS.instance in l), `${LABELS.managed} and ${LABELS.instance} are set by berth`)
+    .refine((l) => !(LABELS.managed in l) && !(LABELS.instance in l) && !(TRUST_LABEL in l), `${LABELS.managed}, ${LABELS.instance} and ${TRUST_LABEL} are set by berth`)
     .optional(),
   memory: size('memory').optional(),
   memorySwap: z.union([z.literal(-1), size('memorySwap')]).optional(),
@@ -101,6 +102,7 @@ export const containerSpecSchema = z.strictObject({
       startPeriodMs: z.number().int().min(0).optional(),
     })
     .optional(),
+  userns: z.literal('auto').optional(),
   runtime: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'is not a runtime name').optional(),
   log: z.strictObject({ maxSize: size('log.maxSize'), maxFiles: z.number().int().min(1).max(100) }).optional(),
 });

@@ -165,7 +165,8 @@ export function parseWorkflow(source: string, o: ParseWorkflowOptions = {}): Wor
   }
   const baseDir = o.baseDir ?? process.cwd();
   for (const s of wf.steps) {
-    for (const m of s.mounts) if (m.type === 'bind' && !isAbsolute(m.source)) m.source = resolve(baseDir, m.source);
+    // Joined, not normalised: `link/..` must reach the mount policy as written, which resolves it as the kernel does.
+    for (const m of s.mounts) if (m.type === 'bind' && !isAbsolute(m.source)) m.source = [resolve(baseDir).replace(/\/$/, ''), ...m.source.split('/').filter((c) => c !== '' && c !== '.')].join('/') || '/';
   }
   return wf;
 }

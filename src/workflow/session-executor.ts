@@ -51,7 +51,7 @@ export function sessionExecutor(o: SessionExecutorOptions): StepExecutor {
       },
       baseDir: step.workdir,
       confine: false,
-    });
+    }, { trust: 'untrusted' });
     let ended: Promise<unknown> | undefined;
     const end = () => (ended ??= o.sessions.remove(session.id).catch(() => undefined));
     signal.addEventListener('abort', end, { once: true });

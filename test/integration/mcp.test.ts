@@ -112,10 +112,13 @@ describe(`berth mcp (${engineUnderTest()})`, () => {
   describe('through the daemon', () => {
     let dirs: ReturnType<typeof daemonDirs>;
     let daemon: DaemonProcess | undefined;
+    /** The only host directory the MCP server (an untrusted caller) may bind under. */
+    let mountRoot: string;
     beforeAll(async () => {
       dirs = daemonDirs('mcp');
+      mountRoot = mkdtempSync(join(tmpdir(), 'berth-mcp-roots-'));
       mkdirSync(dirs.dataDir, { recursive: true });
-      writeFileSync(join(dirs.dataDir, 'config.json'), JSON.stringify({ sampleIntervalMs: 250 }));
+      writeFileSync(join(dirs.dataDir, 'config.json'), JSON.stringify({ sampleIntervalMs: 250, mounts: { untrustedRoots: [mountRoot] } }));
       daemon = await spawnDaemon(dirs);
     });
     afterAll(async () => {
@@ -124,6 +127,7 @@ describe(`berth mcp (${engineUnderTest()})`, () => {
         await Promise.race([daemon.exited, sleep(10_000)]);
       }
       dirs?.rm();
+      rmSync(mountRoot, { recursive: true, force: true });
     });
 
     it('lists every tool with input and output schemas', async () => {
@@ -234,7 +238,7 @@ describe(`berth mcp (${engineUnderTest()})`, () => {
     it('binds host directories read-only unless told otherwise', async () => {
       nextTest();
       const mcp = await connect(dirs.socket);
-      const host = mkdtempSync(join(tmpdir(), 'berth-mcp-mount-'));
+      const host = mkdtempSync(join(mountRoot, 'mount-'));
       hostDirs.push(host);
       writeFileSync(join(host, 'in.txt'), 'from the host');
       const s = await ok<Summary>(mcp, 'create_session', {

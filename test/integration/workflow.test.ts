@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Berth, BerthError } from '../../src/index.js';
@@ -35,18 +35,25 @@ async function patiently<T>(connect: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The host directory workflow steps (untrusted) may bind under: beside the daemon's dir, which holds its socket and is denied. */
+const mountRoot = (d: { dir: string }) => {
+  mkdirSync(`${d.dir}-mounts`, { recursive: true });
+  return `${d.dir}-mounts`;
+};
+
 const backends: Array<[string, (d: ReturnType<typeof daemonDirs>) => Promise<Backend>]> = [
   [
     'in-process',
     async (d) => {
-      const berth = await patiently(() => Berth.connect({ engine: engineUnderTest(), database: join(d.dataDir, 'b.db'), instance: `t-${runId()}-wf`, workflowDir: join(d.dir, 'wf') }));
+      const berth = await patiently(() => Berth.connect({ engine: engineUnderTest(), database: join(d.dataDir, 'b.db'), instance: `t-${runId()}-wf`, workflowDir: join(d.dir, 'wf'), mountPolicy: { untrustedRoots: [mountRoot(d)] } }));
       return { workflows: berth.workflows, berth, close: () => berth.close() };
     },
   ],
   [
     'daemon client',
     async (d) => {
-      const daemon = await patiently(() => startDaemon(loadConfig({ engine: engineUnderTest(), dataDir: d.dataDir, socket: d.socket, logLevel: 'silent' }, {}), silentLogger()));
+      const config = loadConfig({ engine: engineUnderTest(), dataDir: d.dataDir, socket: d.socket, logLevel: 'silent' }, {});
+      const daemon = await patiently(() => startDaemon({ ...config, mounts: { untrustedRoots: [mountRoot(d)] } }, silentLogger()));
       return { workflows: BerthClient.connect({ socketPath: d.socket }).workflows, berth: daemon.berth, close: () => daemon.close() };
     },
   ],
@@ -88,6 +95,7 @@ describe.each(backends)(`workflows through %s (${engineUnderTest()})`, (_label, 
   afterAll(async () => {
     await b?.close();
     dirs.rm();
+    rmSync(mountRoot(dirs), { recursive: true, force: true });
   });
 
   it('runs two independent 2-second steps at the same time: their intervals overlap', async () => {
@@ -156,7 +164,7 @@ describe.each(backends)(`workflows through %s (${engineUnderTest()})`, (_label, 
   });
 
   it('mounts host directories read-only unless readOnly: false', async () => {
-    const data = join(dirs.dir, 'mnt');
+    const data = join(mountRoot(dirs), 'mnt');
     mkdirSync(data, { recursive: true });
     writeFileSync(join(data, 'in.txt'), 'host data');
     const r = await run(
@@ -165,6 +173,7 @@ describe.each(backends)(`workflows through %s (${engineUnderTest()})`, (_label, 
         '  - { id: ro, mounts: [{ source: ./mnt, target: /data }], command: [sh, -c, "cat /data/in.txt; touch /data/new && echo wrote || echo refused"] }',
         '  - { id: rw, needs: [ro], mounts: [{ source: ./mnt, target: /data, readOnly: false }], command: [sh, -c, "echo from-step > /data/out.txt"] }',
       ]),
+      mountRoot(dirs),
     );
     expect(step(r, 'ro').logTail).toMatch(/host data\s*refused/);
     expect(step(r, 'rw').status).toBe('succeeded');
@@ -237,7 +246,7 @@ describe.each(backends)(`workflows through %s (${engineUnderTest()})`, (_label, 
   });
 
   it('runs the ops example: check and backup in parallel, repair only when the check failed, then the report', async () => {
-    const base = join(dirs.dir, 'ops');
+    const base = join(mountRoot(dirs), 'ops');
     cpSync(EXAMPLES, base, { recursive: true });
     const source = readFileSync(join(base, 'ops-workflow.yaml'), 'utf8').replaceAll('berth-fixture:busybox', FIXTURE_IMAGE);
     const healthy = await run(source, base);
@@ -263,6 +272,8 @@ describe(`berth workflow CLI (${engineUnderTest()})`, () => {
   };
 
   beforeAll(async () => {
+    mkdirSync(dirs.dataDir, { recursive: true });
+    writeFileSync(join(dirs.dataDir, 'config.json'), JSON.stringify({ mounts: { untrustedRoots: [mountRoot(dirs)] } }));
     daemon = await patiently(() => spawnDaemon(dirs));
   });
   afterEach(async () => {
@@ -272,10 +283,11 @@ describe(`berth workflow CLI (${engineUnderTest()})`, () => {
     daemon?.child.kill('SIGTERM');
     await daemon?.exited;
     dirs.rm();
+    rmSync(mountRoot(dirs), { recursive: true, force: true });
   });
 
   it('runs the ops example with progress lines, writes both reports, lists and shows the run', async () => {
-    const base = join(dirs.dir, 'ops');
+    const base = join(mountRoot(dirs), 'ops');
     cpSync(EXAMPLES, base, { recursive: true });
     const yamlPath = join(base, 'ops-workflow.yaml');
     writeFileSync(yamlPath, readFileSync(yamlPath, 'utf8').replaceAll('berth-fixture:busybox', FIXTURE_IMAGE));

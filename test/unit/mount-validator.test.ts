@@ -15,7 +15,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'berth-mounts-'));
   mkdirSync(join(dir, 'work/sub'), { recursive: true });
   mkdirSync(join(dir, 'data'), { recursive: true });
-  socketPath = join(dir, 'engine.sock');
+  mkdirSync(join(dir, 'engine'), { recursive: true });
+  socketPath = join(dir, 'engine/engine.sock');
   server = createServer();
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
   symlinkSync('/etc', join(dir, 'etc-link'));
@@ -66,7 +67,23 @@ describe('mount validator', () => {
     ['/var/lib/containers/storage', 'engine-data'],
     ['/var/lib', 'contains-protected'],
     ['/var', 'contains-protected'],
-    ['/run', 'contains-protected'],
+    ['/run', 'socket-dir'],
+    ['/run/berth', 'socket-dir'],
+    ['/run/user/1000', 'socket-dir'],
+    ['/run/systemd', 'socket-dir'],
+    ['/run/dbus', 'socket-dir'],
+    ['/var/run/dbus', 'socket-dir'],
+    ['/usr', 'system-dir'],
+    ['/usr/local/bin', 'system-dir'],
+    ['/bin', 'system-dir'],
+    ['/sbin', 'system-dir'],
+    ['/lib/systemd', 'system-dir'],
+    ['/lib64', 'system-dir'],
+    ['/opt', 'system-dir'],
+    ['/var/spool/cron/crontabs', 'system-dir'],
+    ['/home', 'home'],
+    ['/home/someone/.ssh', 'home'],
+    ['/tmp', 'contains-protected'],
   ] as const)('denies %s (%s)', (source, rule) => {
     expect(ruleOf(validator(), source)).toBe(rule);
   });
@@ -79,7 +96,7 @@ describe('mount validator', () => {
     expect(ruleOf(v, join(dir, 'root-link'))).toBe('root');
     expect(ruleOf(v, join(dir, 'proc-link'))).toBe('system-dir');
     expect(ruleOf(v, join(dir, 'work/../etc-link'))).toBe('system-dir');
-    expect(ruleOf(v, join(dir, 'varrun-link'))).toBe('contains-protected');
+    expect(ruleOf(v, join(dir, 'varrun-link'))).toBe('socket-dir');
     expect(ruleOf(v, join(dir, 'root-link/etc/does-not-exist-yet'))).toBe('system-dir');
   });
 
@@ -87,6 +104,7 @@ describe('mount validator', () => {
     const v = validator();
     expect(ruleOf(v, socketPath)).toBe('engine-socket');
     expect(ruleOf(v, join(dir, 'sock-link'))).toBe('engine-socket');
+    expect(ruleOf(v, join(dir, 'engine'))).toBe('socket-dir');
     expect(ruleOf(v, join(dir, 'work/hard.sock'))).toBe('socket');
   });
 
@@ -108,7 +126,8 @@ describe('mount validator', () => {
     expect(ruleOf(v, join(dir, 'work/sub'))).toBeUndefined();
     expect(ruleOf(v, join(dir, 'work-link/sub'))).toBeUndefined();
     expect(ruleOf(v, join(dir, 'workshop'))).toBe('outside-allowed-roots');
-    expect(ruleOf(v, '/tmp')).toBe('outside-allowed-roots');
+    expect(ruleOf(v, '/tmp')).toBe('contains-protected');
+    expect(ruleOf(v, '/srv')).toBe('outside-allowed-roots');
     expect(ruleOf(v, join(dir, 'work/../data'))).toBe('outside-allowed-roots');
   });
 
@@ -129,5 +148,43 @@ describe('mount validator', () => {
 
   it('resolves a path that does not exist yet through its existing parent', () => {
     expect(resolveHostPath(join(dir, 'work-link/new/deeper'))).toBe(join(resolveHostPath(dir), 'work/new/deeper'));
+  });
+
+  it('resolves .. after a symlink as the kernel does: from the link\'s target', () => {
+    expect(resolveHostPath(`${dir}/etc-link/..`)).toBe('/');
+    expect(resolveHostPath(`${dir}/work-link/sub/../..`)).toBe(resolveHostPath(dir));
+    expect(ruleOf(validator(), `${dir}/etc-link/ssl/..`)).toBe('system-dir');
+  });
+
+  it('refuses a symlink loop', () => {
+    const a = join(dir, 'loop-a');
+    symlinkSync(join(dir, 'loop-b'), a);
+    symlinkSync(a, join(dir, 'loop-b'));
+    expect(ruleOf(validator(), a)).toBe('unresolvable');
+  });
+
+  it('gives untrusted callers no bind mounts without roots, naming the config key, and only under them with', () => {
+    const none = new MountValidator({});
+    const d = none.check([bind(join(dir, 'work'))], 'untrusted')[0];
+    expect(d?.rule).toBe('untrusted-caller');
+    expect(d?.message).toContain('mounts.untrustedRoots');
+    const some = new MountValidator({ untrustedRoots: [join(dir, 'work')] });
+    expect(some.check([bind(join(dir, 'work/sub'))], 'untrusted')).toEqual([]);
+    expect(some.check([bind(join(dir, 'work-link/sub'))], 'untrusted')).toEqual([]);
+    expect(some.check([bind(`${dir}/work-link/..`)], 'untrusted')[0]?.rule).toBe('untrusted-caller');
+    expect(some.check([bind(join(dir, 'data'))], 'operator')).toEqual([]);
+  });
+
+  it('hands the engine the real path, and refuses a start once a link was swapped in', () => {
+    const v = new MountValidator({});
+    expect(v.resolve([bind(join(dir, 'work-link/sub'))])[0]?.source).toBe(join(resolveHostPath(dir), 'work/sub'));
+    expect(() => v.assertStartable([join(resolveHostPath(dir), 'work/sub')], 'operator')).not.toThrow();
+    let err: unknown;
+    try {
+      v.assertStartable([join(dir, 'work-link')], 'operator');
+    } catch (e) {
+      err = e;
+    }
+    expect((err as BerthError).message).toContain('changed-since-create');
   });
 });

@@ -41,7 +41,7 @@ describe('security score', () => {
     expect(r.failed).toEqual([]);
     expect(r.score).toBe(100);
     const advisory = r.checks.filter((c) => !c.required).map((c) => c.id);
-    expect(advisory.sort()).toEqual(['read-only-root', 'user']);
+    expect(advisory.sort()).toEqual(['read-only-root', 'seccomp-profile', 'user', 'userns']);
   });
 
   it('gives the strict profile 100 with nothing advisory', () => {
@@ -65,7 +65,7 @@ describe('security score', () => {
   it('fails capabilities when PID 1 holds more than the profile allows, even if the config looks right', () => {
     const r = scoreContainer(inspectOf(build({ image: 'x' })), proc([...DEFAULT_CAP_ADD, 'NET_RAW']), validator);
     expect(r.failed.map((c) => c.id)).toEqual(['capabilities']);
-    expect(r.score).toBe(85);
+    expect(r.score).toBe(86);
   });
 
   it('judges from the config alone when the container is not running', () => {
@@ -78,7 +78,7 @@ describe('security score', () => {
     const info = inspectOf(build(applyProfile({ image: 'x' }, 'standard')));
     info.Config.Labels[PROFILE_LABEL] = 'strict';
     const r = scoreContainer(info, proc(DEFAULT_CAP_ADD), validator);
-    expect(r.failed.map((c) => c.id).sort()).toEqual(['capabilities', 'read-only-root', 'user']);
+    expect(r.failed.map((c) => c.id).sort()).toEqual(['capabilities', 'read-only-root', 'seccomp-profile', 'user', 'userns']);
   });
 });
 
@@ -112,7 +112,7 @@ describe('strict profile', () => {
       err = e;
     }
     expect(BerthError.is(err, 'PolicyDenied')).toBe(true);
-    expect((err as BerthError).details.problems?.map((p) => p.path)).toEqual(['privileged', 'capAdd', 'network', 'securityOpt']);
+    expect((err as BerthError).details.problems?.map((p) => p.path)).toEqual(['privileged', 'capAdd', 'network', 'securityOpt.0']);
   });
 });
 

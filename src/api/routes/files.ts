@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Berth } from '../../berth.js';
 import { invalidArgument } from '../../common/errors.js';
 import { parse, truthy } from '../parse.js';
+import type { TrustOf } from '../request-trust.js';
 
 const pathQuery = z.object({ path: z.string().min(1, 'is required') });
 const bool = z.enum(['true', 'false', '1', '0']).optional();
@@ -17,7 +18,7 @@ const mkdirBody = z.strictObject({ path: z.string().min(1) });
 
 
 /** The files API, fork and exec defaults over HTTP. Archives stream in both directions. */
-export function fileRoutes(app: FastifyInstance, berth: Berth): void {
+export function fileRoutes(app: FastifyInstance, berth: Berth, trustOf: TrustOf): void {
   const files = berth.files;
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.addContentTypeParser('application/x-tar', (_req, payload, done) => done(null, payload));
@@ -75,7 +76,7 @@ export function fileRoutes(app: FastifyInstance, berth: Berth): void {
 
   app.post<{ Params: { id: string } }>('/v1/sessions/:id/fork', async (req, reply) => {
     const b = parse(forkBody, req.body ?? undefined, 'fork options');
-    return reply.status(201).send(await berth.sessions.fork(req.params.id, b?.name ? { name: b.name } : {}));
+    return reply.status(201).send(await berth.sessions.fork(req.params.id, { ...(b?.name ? { name: b.name } : {}), trust: trustOf(req) }));
   });
 
   app.post<{ Params: { id: string } }>('/v1/sessions/:id/defaults', async (req) => {

@@ -5,6 +5,7 @@ import { BerthError } from '../../common/errors.js';
 import type { Berth } from '../../berth.js';
 import { SESSION_STATES } from '../../session/session.js';
 import { labelsFrom, parse, truthy } from '../parse.js';
+import type { TrustOf } from '../request-trust.js';
 import { encodeFrame, type Frame } from '../frames.js';
 
 export const execBodySchema = z.strictObject({
@@ -57,11 +58,11 @@ async function streamFrames(reply: FastifyReply, stdout: Readable, stderr: Reada
   res.end();
 }
 
-export function sessionRoutes(app: FastifyInstance, berth: Berth): void {
+export function sessionRoutes(app: FastifyInstance, berth: Berth, trustOf: TrustOf): void {
   const sessions = berth.sessions;
 
   app.post('/v1/sessions', async (req, reply) => {
-    const s = await sessions.create((req.body ?? {}) as never);
+    const s = await sessions.create((req.body ?? {}) as never, { trust: trustOf(req) });
     return reply.status(201).send(s);
   });
 
