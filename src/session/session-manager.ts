@@ -26,6 +26,7 @@ import type {
   ListSessionsRequest,
   SessionExecOptions,
   SessionExecStream,
+  SessionExecStreamOptions,
   SessionLogs,
   SessionLogsOptions,
   SessionsApi,
@@ -367,7 +368,7 @@ export class SessionManager implements SessionsApi {
     return this.io.exec(idOrName, options);
   }
 
-  execStream(idOrName: string, options: SessionExecOptions): Promise<SessionExecStream> {
+  execStream(idOrName: string, options: SessionExecStreamOptions): Promise<SessionExecStream> {
     return this.io.execStream(idOrName, options);
   }
 
