@@ -1,10 +1,15 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { request, type IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BerthError } from '../../src/index.js';
 import { LineSplitter } from '../../src/client/ndjson.js';
+import { BerthClient } from '../../src/client/client.js';
+import { silentLogger } from '../../src/common/logger.js';
+import { loadConfig } from '../../src/daemon/config.js';
+import { startDaemon } from '../../src/daemon.js';
 import { daemonDirs, spawnDaemon, type DaemonProcess } from '../support/daemon.js';
 import { engineUnderTest, FIXTURE_IMAGE } from '../support/engine.js';
 import { runId, TEST_LABEL } from '../support/names.js';
@@ -130,5 +135,61 @@ describe(`bounded everything (${engineUnderTest()})`, () => {
     const split = new LineSplitter(1024);
     expect(split.push(Buffer.from('{"o":"aGk="}\n{"o":'))).toEqual(['{"o":"aGk="}']);
     expect(() => split.push(Buffer.alloc(2048, 0x61))).toThrow(/over 1024 bytes/);
+  });
+});
+
+describe(`the daemon survives its own failures (${engineUnderTest()})`, () => {
+  const dirs = daemonDirs('adv-survive');
+  afterAll(() => dirs.rm());
+
+  it('a database that is full (SQLITE_FULL) is an error on the request, not a crash, and leaks no container', async () => {
+    const daemon = await startDaemon(loadConfig({ engine: engineUnderTest(), dataDir: dirs.dataDir, socket: dirs.socket, logLevel: 'silent' }, {}), silentLogger());
+    const client = BerthClient.connect({ socketPath: dirs.socket });
+    const labels = { [TEST_LABEL]: runId(), 'berth.test.case': 'db-full' };
+    try {
+      const db = (daemon.berth as unknown as { db: { pragma(s: string, o?: { simple: boolean }): unknown } }).db;
+      const pages = Number(db.pragma('page_count', { simple: true }));
+      db.pragma(`max_page_count = ${pages}`);
+      const failures: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const err = await client.sessions.create({ image: FIXTURE_IMAGE, labels, spec: { env: { PAD: 'x'.repeat(200_000) } } }).then(() => undefined, (e: unknown) => e);
+        if (err) failures.push((err as BerthError).code);
+      }
+      expect(failures.length).toBeGreaterThan(0);
+      expect(new Set(failures)).toEqual(new Set(['Internal']));
+      await client.ping();
+      db.pragma('max_page_count = 1073741823');
+      const ok = await client.sessions.create({ image: FIXTURE_IMAGE, labels });
+      expect(ok.state).toBe('running');
+      await client.sessions.remove(ok.id);
+      expect(await daemon.berth.engineClient.listContainers(['berth.test.case=db-full', `${TEST_LABEL}=${runId()}`], true)).toEqual([]);
+    } finally {
+      await daemon.close();
+    }
+  });
+
+  it('an unhandled rejection is logged with its stack and the daemon keeps answering', async () => {
+    const script = `
+      const { startDaemon } = await import(${JSON.stringify(new URL('../../dist/daemon.js', import.meta.url).pathname)});
+      const { loadConfig } = await import(${JSON.stringify(new URL('../../dist/daemon/config.js', import.meta.url).pathname)});
+      const { createLogger } = await import(${JSON.stringify(new URL('../../dist/common/logger.js', import.meta.url).pathname)});
+      const { BerthClient } = await import(${JSON.stringify(new URL('../../dist/client/client.js', import.meta.url).pathname)});
+      const cfg = loadConfig({ backend: 'local', engineSocket: '/nonexistent/none.sock', dataDir: ${JSON.stringify(join(dirs.dir, 'rej'))}, socket: ${JSON.stringify(join(dirs.dir, 'rej.sock'))}, logLevel: 'info' }, {});
+      const d = await startDaemon(cfg, createLogger({ level: 'info' }));
+      Promise.reject(new Error('berth-test-boom'));
+      await new Promise((r) => setTimeout(r, 300));
+      await BerthClient.connect({ socketPath: cfg.socket }).ping();
+      console.log('STILL-ALIVE');
+      await d.close();
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(out).toContain('STILL-ALIVE');
+    expect(out).toMatch(/unhandled promise rejection/);
+    expect(out).toMatch(/berth-test-boom[\s\S]*at /);
+    expect(code).toBe(0);
   });
 });
