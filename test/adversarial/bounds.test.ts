@@ -11,7 +11,8 @@ import { silentLogger } from '../../src/common/logger.js';
 import { loadConfig } from '../../src/daemon/config.js';
 import { startDaemon } from '../../src/daemon.js';
 import { daemonDirs, spawnDaemon, type DaemonProcess } from '../support/daemon.js';
-import { engineUnderTest, FIXTURE_IMAGE } from '../support/engine.js';
+import { engineUnderTest, FIXTURE_IMAGE, useBerth } from '../support/engine.js';
+import { proveContainerProcess, uptimeSeconds } from '../../src/exec/host-pid.js';
 import { runId, TEST_LABEL } from '../support/names.js';
 
 const BIN = new URL('../../bin/berth.cjs', import.meta.url).pathname;
@@ -191,5 +192,29 @@ describe(`the daemon survives its own failures (${engineUnderTest()})`, () => {
     expect(out).toMatch(/unhandled promise rejection/);
     expect(out).toMatch(/berth-test-boom[\s\S]*at /);
     expect(code).toBe(0);
+  });
+});
+
+describe(`the exec-timeout fallback signals only a proven container process (${engineUnderTest()})`, () => {
+  const t = useBerth();
+
+  it('a host PID is proven only when its cgroup, PID namespace and start time are the container\'s; an unrelated host process, another container\'s id or a reused PID are refused', async () => {
+    const before = (await uptimeSeconds())!;
+    const c = await t.running('pid-proof');
+    const info = await t.berth.engineClient.inspectContainer(c.id);
+    const pid = info.State.Pid;
+    expect(pid).toBeGreaterThan(1);
+    const proof = { containerId: info.Id, containerPid: pid, notBeforeUptime: before };
+    expect(await proveContainerProcess(pid, proof)).toBeDefined();
+    expect(await proveContainerProcess(pid, { ...proof, containerId: 'f'.repeat(64) })).toBeUndefined();
+    expect(await proveContainerProcess(pid, { ...proof, notBeforeUptime: before + 3600 })).toBeUndefined();
+    expect(await proveContainerProcess(1, proof)).toBeUndefined();
+    const host = spawn('sleep', ['300'], { stdio: 'ignore' });
+    try {
+      expect(await proveContainerProcess(host.pid!, { ...proof, containerPid: host.pid! })).toBeUndefined();
+      expect(await proveContainerProcess(host.pid!, proof)).toBeUndefined();
+    } finally {
+      host.kill('SIGKILL');
+    }
   });
 });

@@ -18,8 +18,8 @@ describe('periodic jobs never overlap themselves', () => {
       expect(second).toBe(first);
       expect((await first).sort()).toEqual(made.map((s) => s.id).sort());
       for (const s of made) {
-        const ends = (await berth.sessions.events(s.id)).filter((e) => e.type === 'state' && /ended/.test(JSON.stringify(e)));
-        expect(ends.length, JSON.stringify(ends)).toBeLessThanOrEqual(1);
+        const ends = (await berth.sessions.events(s.id)).filter((e) => e.to === 'ended');
+        expect(ends.length, JSON.stringify(ends)).toBe(1);
       }
       expect(await berth.sessions.sweep()).toEqual([]);
     } finally {
