@@ -6,6 +6,7 @@ import { Berth } from './berth.js';
 import type { Logger } from './common/logger.js';
 import { VERSION } from './common/version.js';
 import type { DaemonConfig } from './daemon/config.js';
+import { installRejectionSafetyNet } from './daemon/safety-net.js';
 import { acquireLock } from './daemon/lock.js';
 import { DAEMON_UMASK, ensurePrivateDir, makePrivate } from './daemon/private-state.js';
 import { readSecretFile } from './daemon/token-file.js';
@@ -74,6 +75,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     makePrivate(db, `${db}-wal`, `${db}-shm`, join(config.dataDir, 'daemon.lock'));
     countByState = () => berth.repo.countByState();
     const dlog = log.child({ instance: berth.instance });
+    cleanups.push(installRejectionSafetyNet(dlog));
     const alerts = new AlertManager(berth.monitor, berth.events, dlog);
     berth.events.subscribe((e) => {
       if (e.type === 'session.state' && ['ended', 'lost', 'failed'].includes(String(e.data.to))) alerts.forget(e.sessionId);

@@ -12,6 +12,7 @@ export type {
   ListSessionsRequest,
   SessionExecOptions,
   SessionExecStream,
+  SessionExecStreamOptions,
   SessionLogs,
   SessionLogsOptions,
   StopSessionOptions,

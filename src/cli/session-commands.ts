@@ -105,7 +105,8 @@ export function registerSessionCommands(program: Command): void {
     .option('-w, --workdir <dir>', 'working directory')
     .option('-u, --user <user>', 'user')
     .option('--timeout <ms>', 'kill the command after this many ms')
-    .action(async (session: string, cmd: string[], o: { interactive?: boolean; env?: string[]; workdir?: string; user?: string; timeout?: string }) => {
+    .option('-d, --detach', 'start the command and return; it keeps running (without it, ctrl-C here kills the command in the session)')
+    .action(async (session: string, cmd: string[], o: { interactive?: boolean; env?: string[]; workdir?: string; user?: string; timeout?: string; detach?: boolean }) => {
       const env = keyValues(o.env, '--env');
       const timeoutMs = wholeNumber(o.timeout, '--timeout');
       let stdin: Buffer | undefined;
@@ -121,6 +122,7 @@ export function registerSessionCommands(program: Command): void {
         ...(o.user ? { user: o.user } : {}),
         ...(timeoutMs ? { timeoutMs } : {}),
         ...(stdin ? { stdin } : {}),
+        ...(o.detach ? { detach: true } : {}),
       });
     });
 

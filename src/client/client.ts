@@ -13,6 +13,7 @@ import type {
   ListSessionsRequest,
   SessionExecOptions,
   SessionExecStream,
+  SessionExecStreamOptions,
   SessionLogs,
   SessionLogsOptions,
   SessionsApi,
@@ -46,7 +47,7 @@ export interface BerthClientOptions {
 }
 
 
-function execBody(o: SessionExecOptions): Record<string, unknown> {
+function execBody(o: SessionExecStreamOptions): Record<string, unknown> {
   const { stdin, ...rest } = o;
   if (stdin === undefined) return rest;
   return Buffer.isBuffer(stdin) ? { ...rest, stdin: stdin.toString('base64'), stdinEncoding: 'base64' } : { ...rest, stdin };
@@ -121,7 +122,7 @@ class SessionsClient implements SessionsApi {
     return call(this.ep, 'POST', `/v1/sessions/${seg(id)}/exec`, execBody(options));
   }
 
-  async execStream(id: string, options: SessionExecOptions): Promise<SessionExecStream> {
+  async execStream(id: string, options: SessionExecStreamOptions): Promise<SessionExecStream> {
     const res = await open(this.ep, 'POST', `/v1/sessions/${seg(id)}/exec/stream`, execBody(options));
     if ((res.statusCode ?? 500) >= 400) throw await errorFrom(res);
     const { stdout, stderr, last } = framesOf(res);
@@ -130,7 +131,10 @@ class SessionsClient implements SessionsApi {
       if (f && 'error' in f) throw new BerthError(f.error.code as never, f.error.message);
       throw new BerthError('DaemonUnavailable', 'the daemon closed the exec stream before the command finished');
     });
-    return { stdout, stderr, exit };
+    const kill = async () => {
+      res.destroy();
+    };
+    return { stdout, stderr, exit, kill };
   }
 
   async logs(id: string, options: SessionLogsOptions = {}): Promise<SessionLogs> {

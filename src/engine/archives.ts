@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { finished, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { BerthError } from '../common/errors.js';
 import { readableBody, socketGet, type ArchiveBody } from '../common/socket-get.js';
@@ -12,6 +12,9 @@ export interface ArchiveStat {
   mtime: string;
   linkTarget: string;
 }
+
+/** How long an upload may send nothing before it is cut, in ms. */
+const PUT_IDLE_MS = 120_000;
 
 type Call = <T>(what: string, fn: () => Promise<T>) => Promise<T>;
 
@@ -32,9 +35,44 @@ export class EngineArchives {
     private readonly call: Call,
   ) {}
 
-  /** Extracts a tar archive (stream or Buffer) into the container at `path` (a directory that exists). */
-  async put(id: string, path: string, archive: Readable | Buffer): Promise<void> {
-    await this.call(`copy into container ${id} at ${path}`, () => this.docker.getContainer(id).putArchive(archive as never, { path }));
+  /**
+   * Extracts a tar archive (stream or Buffer) into the container at `path` (a directory
+   * that exists). The engine holds the container while it reads (Docker locks it: no
+   * inspect, stop or rm meanwhile), so the request ends at once when the stream fails or
+   * closes before its end, when `signal` aborts, or when no byte has come for `idleMs`
+   * (default 120 s): the engine then drops the half-read archive and frees the container.
+   */
+  async put(id: string, path: string, archive: Readable | Buffer, o: { signal?: AbortSignal; idleMs?: number } = {}): Promise<void> {
+    const what = `copy into container ${id} at ${path}`;
+    if (Buffer.isBuffer(archive)) {
+      await this.call(what, () => this.docker.getContainer(id).putArchive(archive as never, { path, abortSignal: AbortSignal.any([AbortSignal.timeout(o.idleMs ?? PUT_IDLE_MS), ...(o.signal ? [o.signal] : [])]) } as never));
+      return;
+    }
+    const abort = new AbortController();
+    const cut = (code: 'Timeout' | 'InvalidArgument', why: string) => abort.abort(new BerthError(code, `${what}: ${why}; the engine dropped the partial archive`));
+    const idleMs = o.idleMs ?? PUT_IDLE_MS;
+    let idle = setTimeout(() => cut('Timeout', `no data for ${idleMs} ms`), idleMs);
+    const onData = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => cut('Timeout', `no data for ${idleMs} ms`), idleMs);
+    };
+    archive.on('data', onData);
+    const onSignal = () => cut('Timeout', 'the caller gave up');
+    o.signal?.addEventListener('abort', onSignal, { once: true });
+    const stopWatching = finished(archive, (err) => {
+      if (err) cut('InvalidArgument', `the archive stream ended before its end (${err.message})`);
+    });
+    try {
+      await this.call(what, () => this.docker.getContainer(id).putArchive(archive as never, { path, abortSignal: abort.signal } as never)).catch((err: unknown) => {
+        throw abort.signal.aborted ? (abort.signal.reason as BerthError) : err;
+      });
+    } finally {
+      clearTimeout(idle);
+      archive.off('data', onData);
+      o.signal?.removeEventListener('abort', onSignal);
+      stopWatching();
+      if (!archive.readableEnded) archive.destroy();
+    }
   }
 
   /**

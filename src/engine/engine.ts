@@ -9,6 +9,7 @@ import { request as httpsRequest } from 'node:https';
 import { BerthError } from '../common/errors.js';
 import { silentLogger, type Logger } from '../common/logger.js';
 import { EngineArchives } from './archives.js';
+import { DEFAULT_ENGINE_CALL_MS, engineCallTimeout, withTimeout } from './call-timeout.js';
 import { modemAddress, signalled } from './connect.js';
 import { detectEngine, type DetectOptions, type DetectResult } from './detect.js';
 import { engineStatus, translateEngineError } from './errors.js';
@@ -119,11 +120,16 @@ export class Engine {
     return new Engine(detected, log, options.observer);
   }
 
-  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Every engine call goes through here: observed, translated to BerthErrors, and bounded
+   * (`timeoutMs`, default engineCallTimeout(what)); `fn` gets the signal of that bound to
+   * pass to dockerode, so the request itself is torn down.
+   */
+  private async call<T>(what: string, fn: (signal: AbortSignal | undefined) => Promise<T>, timeoutMs: number = engineCallTimeout(what)): Promise<T> {
     const t0 = performance.now();
     const observe = (ok: boolean) => this.observer?.(what.split(' ', 2).join(' '), ok, (performance.now() - t0) / 1000);
     try {
-      const r = await fn();
+      const r = await withTimeout(what, timeoutMs, fn);
       observe(true);
       return r;
     } catch (err) {
@@ -154,9 +160,10 @@ export class Engine {
     };
     if (options.HostConfig) options = { ...options, HostConfig: { ...options.HostConfig, ...securityFieldsFor(this.info.kind, options.HostConfig, toPath) } };
     try {
-      const c = await this.docker.createContainer(options);
+      const c = await withTimeout(`create container from ${options.Image ?? '?'}`, engineCallTimeout('create'), () => this.docker.createContainer(options));
       return c.id;
     } catch (err) {
+      if (BerthError.is(err)) throw err;
       if (options.HostConfig?.UsernsMode === 'auto' && /subuid|available IDs|mappings for user/i.test(String((err as Error).message))) {
         throw new BerthError('EngineUnavailable', `Podman cannot give the container a user namespace of its own (userns=auto, used by the strict profile): add a range for the user "containers" to /etc/subuid and /etc/subgid, e.g. containers:1000000000:1000000000 (scripts/bootstrap-engines.sh does)`, { cause: err });
       }
@@ -175,16 +182,16 @@ export class Engine {
 
   /** Starts a container; `changed: false` when it was already running. */
   async startContainer(id: string): Promise<{ changed: boolean }> {
-    return this.idempotent(`start container ${id}`, () => this.docker.getContainer(id).start());
+    return this.idempotent(`start container ${id}`, (abortSignal) => this.docker.getContainer(id).start({ abortSignal }));
   }
 
   /** Stops with a grace period in seconds; `changed: false` when it was not running. */
   async stopContainer(id: string, graceSeconds: number): Promise<{ changed: boolean }> {
-    return this.idempotent(`stop container ${id}`, () => this.docker.getContainer(id).stop({ t: graceSeconds }));
+    return this.idempotent(`stop container ${id}`, (abortSignal) => this.docker.getContainer(id).stop({ t: graceSeconds, abortSignal }), graceSeconds * 1000 + DEFAULT_ENGINE_CALL_MS);
   }
 
   async restartContainer(id: string, graceSeconds: number): Promise<void> {
-    await this.call(`restart container ${id}`, () => this.docker.getContainer(id).restart({ t: graceSeconds }));
+    await this.call(`restart container ${id}`, (abortSignal) => this.docker.getContainer(id).restart({ t: graceSeconds, abortSignal }), graceSeconds * 1000 + DEFAULT_ENGINE_CALL_MS);
   }
 
   async killContainer(id: string, signal: string): Promise<void> {
@@ -201,17 +208,19 @@ export class Engine {
 
   /** Removes a container; `removed: false` when it did not exist. */
   async removeContainer(id: string, opts: { force: boolean; volumes: boolean }): Promise<{ removed: boolean }> {
+    const what = `remove container ${id}`;
     try {
-      await this.docker.getContainer(id).remove({ force: opts.force, v: opts.volumes });
+      await withTimeout(what, engineCallTimeout(what), (abortSignal) => this.docker.getContainer(id).remove({ force: opts.force, v: opts.volumes, abortSignal }));
       return { removed: true };
     } catch (err) {
+      if (BerthError.is(err)) throw err;
       if (engineStatus(err) === 404) return { removed: false };
       throw translateEngineError(err, `remove container ${id}`);
     }
   }
 
   async inspectContainer(id: string): Promise<InspectInfo> {
-    return this.call(`inspect container ${id}`, () => this.docker.getContainer(id).inspect());
+    return this.call(`inspect container ${id}`, (abortSignal) => this.docker.getContainer(id).inspect({ abortSignal }));
   }
 
   /** Lists containers carrying all the given labels (`key=value` or `key`). */
@@ -246,7 +255,7 @@ export class Engine {
 
   private async isRunning(id: string): Promise<boolean> {
     try {
-      return (await this.docker.getContainer(id).inspect()).State.Running;
+      return (await withTimeout('inspect container', engineCallTimeout('inspect'), (abortSignal) => this.docker.getContainer(id).inspect({ abortSignal }))).State.Running;
     } catch {
       return true;
     }
@@ -254,9 +263,10 @@ export class Engine {
 
   async imageExists(name: string): Promise<boolean> {
     try {
-      await this.docker.getImage(name).inspect();
+      await withTimeout(`inspect image ${name}`, engineCallTimeout('inspect'), () => this.docker.getImage(name).inspect());
       return true;
     } catch (err) {
+      if (BerthError.is(err)) throw err;
       if (engineStatus(err) === 404) return false;
       throw translateEngineError(err, `inspect image ${name}`);
     }
@@ -393,9 +403,10 @@ export class Engine {
   /** One image by name or id; undefined when the engine has no such image. */
   async inspectImage(name: string): Promise<ImageSummary | undefined> {
     try {
-      const r = await this.docker.getImage(name).inspect();
+      const r = await withTimeout(`inspect image ${name}`, engineCallTimeout('inspect'), () => this.docker.getImage(name).inspect());
       return { id: r.Id, tags: tagsOf(r.RepoTags), labels: r.Config?.Labels ?? {}, size: r.Size, created: r.Created };
     } catch (err) {
+      if (BerthError.is(err)) throw err;
       if (engineStatus(err) === 404) return undefined;
       throw translateEngineError(err, `inspect image ${name}`);
     }
@@ -407,9 +418,10 @@ export class Engine {
    */
   async removeImage(name: string, o: { force?: boolean } = {}): Promise<{ removed: boolean }> {
     try {
-      await this.docker.getImage(name).remove({ ...(o.force ? { force: true } : {}) });
+      await withTimeout(`remove image ${name}`, engineCallTimeout('remove'), () => this.docker.getImage(name).remove({ ...(o.force ? { force: true } : {}) }));
       return { removed: true };
     } catch (err) {
+      if (BerthError.is(err)) throw err;
       if (engineStatus(err) === 404) return { removed: false };
       throw translateEngineError(err, `remove image ${name}`);
     }
@@ -425,11 +437,12 @@ export class Engine {
     });
   }
 
-  private async idempotent(what: string, fn: () => Promise<unknown>): Promise<{ changed: boolean }> {
+  private async idempotent(what: string, fn: (signal: AbortSignal | undefined) => Promise<unknown>, timeoutMs = engineCallTimeout(what)): Promise<{ changed: boolean }> {
     try {
-      await fn();
+      await withTimeout(what, timeoutMs, fn);
       return { changed: true };
     } catch (err) {
+      if (BerthError.is(err)) throw err;
       if (engineStatus(err) === 304) return { changed: false };
       throw translateEngineError(err, what);
     }

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { BerthError } from '../common/errors.js';
+import { engineCallTimeout, withTimeout } from './call-timeout.js';
 import { engineStatus, translateEngineError } from './errors.js';
 import { listedName } from './names.js';
 
@@ -95,8 +96,9 @@ export class EngineNetworks {
   /** The network by id or name, or undefined when there is none. */
   async find(idOrName: string): Promise<EngineNetwork | undefined> {
     try {
-      return fromInspect((await this.docker.getNetwork(idOrName).inspect()) as Docker.NetworkInspectInfo);
+      return fromInspect((await withTimeout(`inspect network ${idOrName}`, engineCallTimeout('inspect'), () => this.docker.getNetwork(idOrName).inspect())) as Docker.NetworkInspectInfo);
     } catch (err) {
+      if (BerthError.is(err)) throw err;
       if (engineStatus(err) === 404) return undefined;
       throw translateEngineError(err, `inspect network ${idOrName}`);
     }
@@ -120,9 +122,10 @@ export class EngineNetworks {
   /** Removes a network; `removed: false` when it did not exist. */
   async remove(idOrName: string): Promise<{ removed: boolean }> {
     try {
-      await this.docker.getNetwork(idOrName).remove();
+      await withTimeout(`remove network ${idOrName}`, engineCallTimeout('remove'), () => this.docker.getNetwork(idOrName).remove());
       return { removed: true };
     } catch (err) {
+      if (BerthError.is(err)) throw err;
       if (engineStatus(err) === 404) return { removed: false };
       throw translateEngineError(err, `remove network ${idOrName}`);
     }

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { BerthError } from '../common/errors.js';
+import { engineCallTimeout, withTimeout } from './call-timeout.js';
 import { engineStatus, translateEngineError } from './errors.js';
 import { listedName } from './names.js';
 
@@ -67,9 +68,10 @@ export class EngineVolumes {
    */
   async remove(name: string): Promise<{ removed: boolean }> {
     try {
-      await this.docker.getVolume(name).remove({});
+      await withTimeout(`remove volume ${name}`, engineCallTimeout('remove'), () => this.docker.getVolume(name).remove({}));
       return { removed: true };
     } catch (err) {
+      if (BerthError.is(err)) throw err;
       const status = engineStatus(err);
       if (status === 404) return { removed: false };
       if (status === 409) {

@@ -6,6 +6,12 @@ import { problemsFromZod } from '../spec/validate.js';
 /** Default cap on each of stdout and stderr kept in memory by `exec`: 32 MiB. */
 export const DEFAULT_MAX_OUTPUT_BYTES = 32 * 1024 * 1024;
 
+/** Upper bound of `maxOutputBytes`: 256 MiB (each of stdout and stderr is kept in memory). */
+export const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
+
+/** Upper bound of `timeoutMs`: 2^31-1 ms (about 24.8 days), the longest timer Node keeps (a longer one fires at once). */
+export const MAX_EXEC_TIMEOUT_MS = 2 ** 31 - 1;
+
 /** The variable berth sets on every exec so a timed-out process tree can be found and killed. */
 export const EXEC_MARKER_ENV = 'BERTH_EXEC_ID';
 
@@ -19,9 +25,9 @@ export interface ExecOptions {
   user?: string;
   /** Written to the process's stdin, which is then closed. */
   stdin?: string | Buffer | Readable;
-  /** Kill the process (and its children) after this many ms; default: no limit. */
+  /** Kill the process (and its children) after this many ms; default: no limit; at most MAX_EXEC_TIMEOUT_MS. */
   timeoutMs?: number;
-  /** Bytes kept of each of stdout and stderr by `exec` (default 32 MiB); the rest is counted and dropped. */
+  /** Bytes kept of each of stdout and stderr by `exec` (default 32 MiB, at most 256 MiB); the rest is counted and dropped. */
   maxOutputBytes?: number;
 }
 
@@ -34,8 +40,8 @@ const schema = z.strictObject({
     (v) => typeof v === 'string' || Buffer.isBuffer(v) || v instanceof Readable,
     'must be a string, a Buffer or a Readable',
   ).optional(),
-  timeoutMs: z.number().int().positive().optional(),
-  maxOutputBytes: z.number().int().positive().optional(),
+  timeoutMs: z.number().int().positive().max(MAX_EXEC_TIMEOUT_MS, `must be at most ${MAX_EXEC_TIMEOUT_MS} ms (about 24.8 days)`).optional(),
+  maxOutputBytes: z.number().int().positive().max(MAX_OUTPUT_BYTES, `must be at most ${MAX_OUTPUT_BYTES} bytes (256 MiB)`).optional(),
 });
 
 /** Checks exec options; throws `InvalidArgument` listing every problem. */

@@ -6,6 +6,7 @@ import type { Logger } from '../common/logger.js';
 import type { Engine } from '../engine/engine.js';
 import { createDemuxer } from './demux.js';
 import { assertValidExecOptions, EXEC_MARKER_ENV, type ExecOptions } from './exec-options.js';
+import { uptimeSeconds } from './host-pid.js';
 import { killExecTree } from './kill.js';
 
 export interface ExecExit {
@@ -42,6 +43,7 @@ export async function startExec(
   const hasStdin = options.stdin !== undefined;
   const env = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`);
   env.push(`${EXEC_MARKER_ENV}=${marker}`);
+  const notBeforeUptime = await uptimeSeconds();
   const execId = await engine.createExec(containerId, {
     cmd: options.cmd,
     env,
@@ -73,7 +75,7 @@ export async function startExec(
   else if (options.stdin instanceof Readable) options.stdin.pipe(raw);
 
   const kill = async () => {
-    await killExecTree(engine, containerId, execId, marker, options.user, log);
+    await killExecTree(engine, containerId, execId, marker, options.user, log, notBeforeUptime !== undefined ? { notBeforeUptime } : {});
   };
 
   let timedOut = false;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
 import { open, rename, rm, stat, utimes } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { pipeline, Readable, Transform } from 'node:stream';
 import tarFs from 'tar-fs';
 import tar from 'tar-stream';
 import { BerthError } from '../common/errors.js';
@@ -17,16 +17,19 @@ export interface CopyResult {
   bytes: number;
 }
 
-/** `source` piped through a counter: `counter.bytes` grows as the result is read. */
+/**
+ * `source` piped through a counter: `counter.bytes` grows as the result is read. An error
+ * or early end of `source` destroys the result with it (and the other way round), so a
+ * reader never waits on a dead source.
+ */
 export function counted(source: Readable, counter: CopyResult): Readable {
-  return source.pipe(
-    new Transform({
-      transform(chunk: Buffer, _enc, callback) {
-        counter.bytes += chunk.length;
-        callback(null, chunk);
-      },
-    }),
-  );
+  const counter$ = new Transform({
+    transform(chunk: Buffer, _enc, callback) {
+      counter.bytes += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  return pipeline(source, counter$, () => undefined);
 }
 
 /**
@@ -38,7 +41,7 @@ export async function packHostPath(hostPath: string, as: string | undefined, cou
   const st = await stat(hostPath).catch(() => undefined);
   if (!st) throw new BerthError('NotFound', `host path ${hostPath} does not exist`, { details: { hostPath } });
   if (st.isDirectory()) {
-    return { archive: counted(Readable.from(tarFs.pack(hostPath) as AsyncIterable<Buffer>).pipe(coalesce()), counter), isDir: true };
+    return { archive: counted(pipeline(Readable.from(tarFs.pack(hostPath) as AsyncIterable<Buffer>), coalesce(), () => undefined), counter), isDir: true };
   }
   if (!st.isFile()) throw new BerthError('InvalidArgument', `${hostPath} is not a regular file or a directory`, { details: { hostPath } });
   const pack = tar.pack();

@@ -1,6 +1,6 @@
 import { stat as hostStat } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { z } from 'zod';
 import { BerthError, invalidArgument } from '../common/errors.js';
 import type { SessionManager } from '../session/session-manager.js';
@@ -139,8 +139,8 @@ export class SessionFiles implements FilesApi {
   async importArchive(session: string, containerDir: string, archive: NodeJS.ReadableStream): Promise<void> {
     return this.measured('importDirectory', async () => {
       const t = this.target(session, containerDir);
-      const body = new PassThrough();
-      archive.pipe(body);
+      // pipeline, not pipe: a client hanging up (or a failed pack) destroys `body`, which ends the engine's request.
+      const body = pipeline(archive as Readable, new PassThrough(), () => undefined);
       await t.files.importArchive(t.id, t.path, body);
     });
   }

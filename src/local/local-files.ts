@@ -152,9 +152,7 @@ export class LocalFiles implements SandboxFiles {
   }
 
   async importArchive(id: string, dir: string, archive: Readable): Promise<void> {
-    await this.mkdirp(id, dir);
-    await this.confined(id, dir);
-    await extractSafely(archive, dir);
+    await extractSafely(archive, dir, { confineTo: id });
   }
 }
 

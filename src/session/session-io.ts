@@ -9,7 +9,7 @@ import type { Sandbox, SandboxFiles } from './sandbox.js';
 import { TERMINAL_STATES, type Session } from './session.js';
 import { assertLive, assertRunning, findSession, requireEngine } from './session-lookup.js';
 import type { EngineSide } from './engine-side.js';
-import type { SessionExecOptions, SessionExecStream, SessionLogs, SessionLogsOptions } from './sessions-api.js';
+import type { SessionExecOptions, SessionExecStream, SessionExecStreamOptions, SessionLogs, SessionLogsOptions } from './sessions-api.js';
 import { revealEnv } from './secret-env.js';
 
 /** Default exec timeout for sessions: 10 minutes. */
@@ -42,7 +42,8 @@ export class SessionIo {
     return r;
   }
 
-  async execStream(idOrName: string, options: SessionExecOptions): Promise<SessionExecStream> {
+  async execStream(idOrName: string, input: SessionExecStreamOptions): Promise<SessionExecStream> {
+    const { detach: _detach, ...options } = input;
     const s = findSession(this.d.repo, idOrName);
     assertRunning(s);
     const c = await this.sandboxOf(s);
@@ -54,7 +55,7 @@ export class SessionIo {
       this.d.repo.recordExec(s.id, { cmd: options.cmd, exitCode: e.exitCode, durationMs: e.durationMs, bytesOut, timedOut: e.timedOut }, this.d.now());
       return e;
     });
-    return { stdout: stream.stdout, stderr: stream.stderr, exit };
+    return { stdout: stream.stdout, stderr: stream.stderr, exit, kill: () => stream.kill() };
   }
 
   async openShell(idOrName: string, options: ShellOptions = {}): Promise<ShellStream> {

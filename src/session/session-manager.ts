@@ -30,6 +30,7 @@ import type {
   ListSessionsRequest,
   SessionExecOptions,
   SessionExecStream,
+  SessionExecStreamOptions,
   SessionLogs,
   SessionLogsOptions,
   CreateSessionOptions,
@@ -414,7 +415,7 @@ export class SessionManager implements SessionsApi {
     return this.io.exec(idOrName, options);
   }
 
-  execStream(idOrName: string, options: SessionExecOptions): Promise<SessionExecStream> {
+  execStream(idOrName: string, options: SessionExecStreamOptions): Promise<SessionExecStream> {
     return this.io.execStream(idOrName, options);
   }
 
@@ -443,8 +444,19 @@ export class SessionManager implements SessionsApi {
     return this.d.repo.execHistory(this.find(idOrName).id);
   }
 
-  /** Ends sessions past their TTL or idle timeout. Returns the ids ended. */
-  async sweep(): Promise<string[]> {
+  /**
+   * Ends sessions past their TTL or idle timeout. Returns the ids ended. A sweep asked
+   * for while one runs gets that one (a sweep can outlast the interval: each end waits
+   * for a stop), so sweeps never overlap and never end a session twice.
+   */
+  sweep(): Promise<string[]> {
+    this.sweeping ??= this.sweepOnce().finally(() => (this.sweeping = undefined));
+    return this.sweeping;
+  }
+
+  private sweeping: Promise<string[]> | undefined;
+
+  private async sweepOnce(): Promise<string[]> {
     const now = this.now();
     const ended: string[] = [];
     for (const s of this.d.repo.list({ states: ['running', 'paused', 'stopped'], limit: 100_000 })) {

@@ -30,10 +30,22 @@ export interface SessionExecOptions {
   maxOutputBytes?: number;
 }
 
+/** Options of a streamed exec. */
+export interface SessionExecStreamOptions extends SessionExecOptions {
+  /**
+   * Through the daemon: keep the command running when this client hangs up (its output
+   * is then dropped). Default false: a hang-up (ctrl-C on `berth exec`) kills the command
+   * and its children. In-process it changes nothing.
+   */
+  detach?: boolean;
+}
+
 export interface SessionExecStream {
   stdout: Readable;
   stderr: Readable;
   exit: Promise<ExecExit>;
+  /** Kills the command and its children now (through the daemon: hangs up, unless detached). */
+  kill(): Promise<void>;
 }
 
 export interface SessionLogsOptions {
@@ -72,7 +84,7 @@ export interface SessionsApi {
   /** Ends the session: its container is stopped and removed; the record stays, `ended`. */
   remove(idOrName: string): Promise<Session>;
   exec(idOrName: string, options: SessionExecOptions): Promise<ExecResult>;
-  execStream(idOrName: string, options: SessionExecOptions): Promise<SessionExecStream>;
+  execStream(idOrName: string, options: SessionExecStreamOptions): Promise<SessionExecStream>;
   logs(idOrName: string, options?: SessionLogsOptions): Promise<SessionLogs>;
   /** A new session from a snapshot of this one's filesystem, same spec, env, workdir and limits. */
   fork(idOrName: string, options?: { name?: string; trust?: Trust }): Promise<Session>;

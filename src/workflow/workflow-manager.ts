@@ -84,7 +84,11 @@ export class WorkflowManager implements WorkflowsApi {
       signal: abort.signal,
       ...(req.concurrency ? { concurrency: req.concurrency } : {}),
       onStep: (s) => {
-        this.o.repo.updateStep(id, s);
+        try {
+          this.o.repo.updateStep(id, s);
+        } catch (err) {
+          log.error({ err, step: s.id }, 'could not record a workflow step (the run goes on)');
+        }
         if (s.status !== 'running') log.info({ step: s.id, status: s.status, exitCode: s.exitCode }, 'workflow step finished');
         this.changes.emit(id);
       },
@@ -105,6 +109,11 @@ export class WorkflowManager implements WorkflowsApi {
         this.changes.emit(id);
         return run;
       });
+    // Nobody may await `done` (no watch, no cancel): its failure is logged here, and still reaches those who do.
+    done.catch((err: unknown) => {
+      this.active.delete(id);
+      log.error({ err }, 'workflow run bookkeeping failed');
+    });
     this.active.set(id, { abort, done });
     log.info({ name: wf.name, steps: wf.steps.length }, 'workflow run started');
     return this.require(id);

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -8,6 +8,7 @@ import { BerthError } from '../../src/index.js';
 import { typeFromGoMode } from '../../src/files/file-entry.js';
 import { extractSafely } from '../../src/files/safe-extract.js';
 import { resolveSandboxPath } from '../../src/files/sandbox-path.js';
+import { HOSTILE_TARS, outsideState, plantVictims, tarOf } from '../support/hostile-tars.js';
 
 type Entry = Parameters<tar.Pack["entry"]>[0] & { body?: string | Buffer };
 
@@ -107,6 +108,30 @@ describe('extractSafely', () => {
     expect(lstatSync(join(target, 'bin')).mode & 0o7777).toBe(0o755);
     expect(readlinkSync(join(target, 'ln'))).toBe('bin');
     expect(readFileSync(join(target, 'hard')).equals(bin)).toBe(true);
+  });
+});
+
+describe.each([
+  ['as given', 0, ''],
+  ['under a top directory (strip 1, as engine archives)', 1, 'top'],
+])('extractSafely against hostile tars, %s', (_label, strip, prefix) => {
+  it.each(HOSTILE_TARS.map((t) => [t.name, t] as const))('%s: nothing outside the target changes', async (_name, t) => {
+    const places = plantVictims(target);
+    t.setup?.(places);
+    const before = outsideState(places);
+    const err = await extractSafely(tarOf(t.entries(places), prefix), target, { strip }).then(() => undefined, (e: unknown) => e);
+    if (t.refused) expect(BerthError.is(err, 'PolicyDenied'), String(err)).toBe(true);
+    else expect(err).toBeUndefined();
+    expect(outsideState(places)).toBe(before);
+  });
+
+  it('a sandbox-made symlink on the way to the target (confineTo) is refused', async () => {
+    const places = plantVictims(target);
+    symlinkSync(places.outside, join(target, 'in'));
+    const before = outsideState(places);
+    const err = await extractSafely(tarOf([{ name: 'f', body: 'x' }], prefix), join(target, 'in', 'deeper'), { strip, confineTo: target }).catch((e: unknown) => e);
+    expect(BerthError.is(err, 'PolicyDenied'), String(err)).toBe(true);
+    expect(outsideState(places)).toBe(before);
   });
 });
 

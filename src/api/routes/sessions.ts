@@ -1,12 +1,11 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { BerthError } from '../../common/errors.js';
 import type { Berth } from '../../berth.js';
 import { SESSION_STATES } from '../../session/session.js';
 import { labelsFrom, parse, truthy } from '../parse.js';
 import type { TrustOf } from '../request-trust.js';
-import { encodeFrame, type Frame } from '../frames.js';
+import { streamFrames } from '../frame-stream.js';
+import { MAX_EXEC_TIMEOUT_MS, MAX_OUTPUT_BYTES } from '../../exec/exec-options.js';
 
 export const execBodySchema = z.strictObject({
   cmd: z.array(z.string()).min(1, 'must have at least one element (an argv array, not a shell string)'),
@@ -16,8 +15,10 @@ export const execBodySchema = z.strictObject({
   /** UTF-8 text, or base64 with `stdinEncoding: 'base64'`. */
   stdin: z.string().optional(),
   stdinEncoding: z.enum(['utf8', 'base64']).optional(),
-  timeoutMs: z.number().int().positive().optional(),
-  maxOutputBytes: z.number().int().positive().optional(),
+  timeoutMs: z.number().int().positive().max(MAX_EXEC_TIMEOUT_MS, `must be at most ${MAX_EXEC_TIMEOUT_MS} ms (about 24.8 days)`).optional(),
+  maxOutputBytes: z.number().int().positive().max(MAX_OUTPUT_BYTES, `must be at most ${MAX_OUTPUT_BYTES} bytes (256 MiB)`).optional(),
+  /** exec/stream only: keep the command running when the client hangs up (default: kill it). */
+  detach: z.boolean().optional(),
 });
 
 const listQuery = z.object({
@@ -32,31 +33,6 @@ const stopBody = z.strictObject({ graceSeconds: z.number().int().min(0).max(3600
 const logsQuery = z.object({ follow: z.enum(['true', 'false', '1', '0']).optional(), tail: z.coerce.number().int().min(0).optional() });
 
 
-
-/** Streams stdout/stderr as NDJSON frames until both end, then `last()`'s frame. */
-async function streamFrames(reply: FastifyReply, stdout: Readable, stderr: Readable, last: () => Promise<Frame>, onClose?: () => void): Promise<void> {
-  reply.hijack();
-  const res = reply.raw;
-  res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });
-  const write = (f: Frame) => {
-    if (!res.destroyed) res.write(encodeFrame(f));
-  };
-  res.on('close', () => onClose?.());
-  const pump = (s: Readable, key: 'o' | 'e') =>
-    new Promise<void>((resolve) => {
-      s.on('data', (d: Buffer) => write(key === 'o' ? { o: d.toString('base64') } : { e: d.toString('base64') }));
-      s.once('end', resolve);
-      s.once('close', resolve);
-      s.once('error', () => resolve());
-    });
-  await Promise.all([pump(stdout, 'o'), pump(stderr, 'e')]);
-  try {
-    write(await last());
-  } catch (err) {
-    write({ error: BerthError.from(err).toJSON() });
-  }
-  res.end();
-}
 
 export function sessionRoutes(app: FastifyInstance, berth: Berth, trustOf: TrustOf): void {
   const sessions = berth.sessions;
@@ -98,13 +74,15 @@ export function sessionRoutes(app: FastifyInstance, berth: Berth, trustOf: Trust
   app.post<{ Params: { id: string } }>('/v1/sessions/:id/exec', async (req) => sessions.exec(req.params.id, execOptions(req.body)));
 
   app.post<{ Params: { id: string } }>('/v1/sessions/:id/exec/stream', async (req, reply) => {
-    const s = await sessions.execStream(req.params.id, execOptions(req.body));
-    await streamFrames(reply, s.stdout, s.stderr, async () => ({ exit: await s.exit }));
+    const { detach, ...options } = execOptions(req.body);
+    const s = await sessions.execStream(req.params.id, options);
+    const onHangUp = detach ? undefined : () => void s.kill().catch((err: unknown) => req.log.warn({ err }, 'could not kill an exec whose client hung up'));
+    await streamFrames(reply, { stdout: s.stdout, stderr: s.stderr, last: async () => ({ exit: await s.exit }), ...(onHangUp ? { onHangUp } : {}) });
   });
 
   app.get<{ Params: { id: string } }>('/v1/sessions/:id/logs', async (req, reply) => {
     const q = parse(logsQuery, req.query, 'query');
     const logs = await sessions.logs(req.params.id, { follow: truthy(q.follow), ...(q.tail !== undefined ? { tail: q.tail } : {}) });
-    await streamFrames(reply, logs.stdout, logs.stderr, async () => ({ end: true }), () => logs.close());
+    await streamFrames(reply, { stdout: logs.stdout, stderr: logs.stderr, last: async () => ({ end: true }), onHangUp: () => logs.close() });
   });
 }
