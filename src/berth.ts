@@ -12,6 +12,7 @@ import { IMAGE_VARIANTS, type ImageVariant } from './image/variants.js';
 import { ContainerFiles } from './files/container-files.js';
 import { SessionFiles } from './files/session-files.js';
 import { defaultLocalRoot, LocalBackend } from './local/local-backend.js';
+import { LocalGroupRepository } from './store/local-group-repository.js';
 import { NetworkManager } from './network/network-manager.js';
 import { TERMINAL_STATES } from './session/session.js';
 import type { Backend } from './session/sandbox.js';
@@ -160,7 +161,7 @@ export class Berth {
     this.opMetrics = new OpMetricsRepository(parts.db);
     this.monitor = new MonitorRepository(parts.db);
     this.health = new HealthRepository(parts.db);
-    this.local = new LocalBackend(parts.localRoot);
+    this.local = new LocalBackend(parts.localRoot ?? defaultLocalRoot(), new LocalGroupRepository(parts.db));
     const log = parts.log.child({ instance: parts.instance });
     const sessionLive = (id: string): boolean => {
       const s = parts.repo.find(id);

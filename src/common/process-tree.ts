@@ -59,3 +59,44 @@ export function signalTree(pid: number | undefined, signal: NodeJS.Signals): voi
     }
   }
 }
+
+/** Fields of /proc/<pid>/stat after `(comm)`: [0] state, [2] pgrp, [19] starttime. */
+function statFields(pid: number | string): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** When `pid` started (clock ticks after boot); undefined when it is gone or a zombie. */
+export function startTimeOf(pid: number): number | undefined {
+  const f = statFields(pid);
+  return f && f[0] !== 'Z' ? Number(f[19]) : undefined;
+}
+
+/**
+ * True when process group `pgid` is the one berth started and recorded, not an unrelated
+ * one that reused the id: its leader still runs with the recorded start time, or a live
+ * member carries `name=value` in its environment.
+ */
+export function sameGroup(pgid: number, leaderStart: number | undefined, name: string, value: string): boolean {
+  if (leaderStart !== undefined && startTimeOf(pgid) === leaderStart) return true;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return false;
+  }
+  const needle = `${name}=${value}`;
+  for (const e of entries) {
+    if (!/^\d+$/.test(e) || Number(statFields(e)?.[2]) !== pgid) continue;
+    try {
+      if (readFileSync(`/proc/${e}/environ`, 'utf8').split('\0').includes(needle)) return true;
+    } catch {
+      // gone, or a zombie
+    }
+  }
+  return false;
+}

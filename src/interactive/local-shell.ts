@@ -1,4 +1,5 @@
 import { BerthError } from '../common/errors.js';
+import { EXEC_MARKER_ENV } from '../exec/exec-options.js';
 import { assertShellOptions } from './shell-options.js';
 import { DEFAULT_SHELL_CMD, ShellStream, type ShellExit, type ShellOptions } from './shell-stream.js';
 
@@ -31,6 +32,7 @@ export async function openLocalShell(dir: string, baseEnv: Record<string, string
       TERM: 'xterm',
       ...baseEnv,
       ...o.env,
+      ...(baseEnv[EXEC_MARKER_ENV] ? { [EXEC_MARKER_ENV]: baseEnv[EXEC_MARKER_ENV] } : {}),
     },
   });
   const exit = new Promise<ShellExit>((resolve) => p.onExit(({ exitCode, signal }) => resolve({ exitCode: signal ? 128 + signal : exitCode, detached: false })));

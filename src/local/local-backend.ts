@@ -4,7 +4,7 @@ import { BerthError } from '../common/errors.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalFiles } from './local-files.js';
-import { LocalSandbox } from './local-sandbox.js';
+import { LocalSandbox, type LocalGroupStore } from './local-sandbox.js';
 
 /** Where local sandboxes live by default: `$TMPDIR/berth-local-<uid>`. */
 export const defaultLocalRoot = (): string => join(tmpdir(), `berth-local-${process.getuid?.() ?? 'user'}`);
@@ -18,8 +18,15 @@ export class LocalBackend {
   readonly files = new LocalFiles();
   private readonly sandboxes = new Map<string, LocalSandbox>();
 
-  /** @param root parent of the sandboxes' directories; default `defaultLocalRoot()`. */
-  constructor(readonly root: string = defaultLocalRoot()) {}
+  /**
+   * @param root parent of the sandboxes' directories; default `defaultLocalRoot()`.
+   * @param groups where sandboxes record their process groups (the store), so stop and
+   *   remove reach them after a daemon restart; default: memory only.
+   */
+  constructor(
+    readonly root: string = defaultLocalRoot(),
+    private readonly groups?: LocalGroupStore,
+  ) {}
 
   /** The directory of a session's sandbox (deterministic, so a retry finds the same one). */
   dirFor(sessionId: string): string {
@@ -54,7 +61,7 @@ export class LocalBackend {
   sandbox(dir: string, env: Record<string, string> = {}): LocalSandbox {
     let s = this.sandboxes.get(dir);
     if (!s) {
-      s = new LocalSandbox(dir, env);
+      s = new LocalSandbox(dir, env, this.groups);
       this.sandboxes.set(dir, s);
     }
     return s;

@@ -23,6 +23,8 @@ export interface LocalExecContext {
 export interface LocalExec extends ExecStream {
   /** The process (and process group) id; undefined when it could not start. */
   pid: number | undefined;
+  /** The `BERTH_EXEC_ID` in its environment. */
+  marker: string;
 }
 
 export function startLocalExec(ctx: LocalExecContext, input: ExecOptions): LocalExec {
@@ -90,5 +92,6 @@ export function startLocalExec(ctx: LocalExecContext, input: ExecOptions): Local
       await exit;
     },
     pid: child.pid,
+    marker,
   };
 }

@@ -7,8 +7,18 @@ import { openLocalShell } from '../interactive/local-shell.js';
 import type { ShellOptions, ShellStream } from '../interactive/shell-stream.js';
 import type { LogStreams } from '../lifecycle/logs.js';
 import type { Sandbox } from '../session/sandbox.js';
-import { signalGroup } from '../common/process-tree.js';
+import { randomId } from '../common/ids.js';
+import { sameGroup, signalGroup, startTimeOf } from '../common/process-tree.js';
+import { EXEC_MARKER_ENV } from '../exec/exec-options.js';
+import type { LocalGroupRecord } from '../store/local-group-repository.js';
 import { startLocalExec } from './local-exec.js';
+
+/** Where a sandbox's process groups are kept beyond this process (the store); absent: memory only. */
+export interface LocalGroupStore {
+  add(dir: string, g: LocalGroupRecord, now: number): void;
+  list(dir: string): LocalGroupRecord[];
+  remove(dir: string, pgid: number): void;
+}
 
 const alive = (pgid: number): boolean => {
   try {
@@ -24,13 +34,17 @@ const alive = (pgid: number): boolean => {
  * started in it (execs and shells; a group outlives its first process while children
  * run). No isolation, no limits: for machines without an engine, for trusted work. There
  * is no main process, so stop ends every group and logs are empty.
+ * Groups are recorded in `store` (with the marker in their environment), so a daemon
+ * restarted later still stops them; a group is signalled only while one of its members
+ * carries its marker (a reused pgid is left alone).
  */
 export class LocalSandbox implements Sandbox {
-  private readonly groups = new Set<number>();
+  private readonly groups = new Map<number, LocalGroupRecord>();
 
   constructor(
     readonly dir: string,
     private readonly env: Record<string, string>,
+    private readonly store?: LocalGroupStore,
   ) {}
 
   async start(): Promise<void> {}
@@ -39,13 +53,27 @@ export class LocalSandbox implements Sandbox {
 
   /** SIGTERM to every process group still alive, SIGKILL to those left after `graceSeconds` (default 10). */
   async stop(options: { graceSeconds?: number } = {}): Promise<void> {
-    for (const g of this.groups) if (!alive(g)) this.groups.delete(g);
-    if (!this.groups.size) return;
-    for (const g of this.groups) signalGroup(g, 'SIGTERM');
+    for (const g of this.store?.list(this.dir) ?? []) if (!this.groups.has(g.pgid)) this.groups.set(g.pgid, g);
+    const ours = [...this.groups.values()].filter((g) => alive(g.pgid) && sameGroup(g.pgid, g.leaderStart, EXEC_MARKER_ENV, g.marker)).map((g) => g.pgid);
+    for (const g of ours) signalGroup(g, 'SIGTERM');
     const deadline = Date.now() + (options.graceSeconds ?? 10) * 1000;
-    while (Date.now() < deadline && [...this.groups].some(alive)) await new Promise((r) => setTimeout(r, 50));
-    for (const g of this.groups) if (alive(g)) signalGroup(g, 'SIGKILL');
+    while (Date.now() < deadline && ours.some(alive)) await new Promise((r) => setTimeout(r, 50));
+    for (const g of ours) if (alive(g)) signalGroup(g, 'SIGKILL');
+    for (const g of this.groups.keys()) this.store?.remove(this.dir, g);
     this.groups.clear();
+  }
+
+  private track(pgid: number | undefined, marker: string, exit: Promise<unknown>): void {
+    if (!pgid) return;
+    const leaderStart = startTimeOf(pgid);
+    const g: LocalGroupRecord = { pgid, marker, ...(leaderStart !== undefined ? { leaderStart } : {}) };
+    this.groups.set(pgid, g);
+    this.store?.add(this.dir, g, Date.now());
+    void exit.then(() => {
+      if (alive(pgid) || this.groups.get(pgid) !== g) return;
+      this.groups.delete(pgid);
+      this.store?.remove(this.dir, pgid);
+    });
   }
 
   /** Stops every process group and deletes the directory. */
@@ -56,7 +84,7 @@ export class LocalSandbox implements Sandbox {
 
   async execStream(options: ExecOptions): Promise<ExecStream> {
     const e = startLocalExec({ dir: this.dir, env: this.env }, options);
-    if (e.pid) this.groups.add(e.pid);
+    this.track(e.pid, e.marker, e.exit);
     return e;
   }
 
@@ -66,8 +94,9 @@ export class LocalSandbox implements Sandbox {
 
   /** A shell in a host pty; tracked like an exec, so stop and remove end it. */
   async openShell(options: ShellOptions): Promise<ShellStream> {
-    const { stream, pid } = await openLocalShell(this.dir, this.env, options);
-    this.groups.add(pid);
+    const marker = randomId(8);
+    const { stream, pid } = await openLocalShell(this.dir, { ...this.env, [EXEC_MARKER_ENV]: marker }, options);
+    this.track(pid, marker, stream.exit);
     return stream;
   }
 
