@@ -91,7 +91,12 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       }).then(() => undefined);
     await doReconcile();
     if (berth.hasEngine) await berth.volumes.reconcile().catch((err: unknown) => dlog.warn({ err }, 'volume registry reconcile failed'));
-    berth.workflows.recoverInterrupted();
+    // Marks interrupted runs failed at once; their step sessions end in the background (a stop each).
+    const recovered = berth.workflows.recoverInterrupted().then(
+      () => undefined,
+      (err: unknown) => dlog.warn({ err }, 'could not clean up interrupted workflow runs'),
+    );
+    cleanups.push(() => recovered);
 
     const sampler = berth.hasEngine
       ? new Sampler({

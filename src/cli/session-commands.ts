@@ -91,7 +91,7 @@ export function registerSessionCommands(program: Command): void {
       const list = await c.sessions.list({ all: o.all ?? false });
       if (o.json) return void out(`${JSON.stringify(list, null, 2)}\n`);
       const rows = [['ID', 'NAME', 'STATE', 'IMAGE', 'CREATED']];
-      for (const s of list) rows.push([s.id, s.name, s.state, s.spec.image, ago(s.createdAt)]);
+      for (const s of list) rows.push([s.id, s.name, s.unreachable ? `${s.state} (unreachable: ${s.engine})` : s.state, s.spec.image, ago(s.createdAt)]);
       out(table(rows));
     });
 

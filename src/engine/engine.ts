@@ -55,6 +55,8 @@ export interface EventsRequest {
   labels?: string[];
   /** Unix seconds. */
   since?: number;
+  /** Ends the request, also before the engine has answered (Podman sends no headers until the first event). */
+  signal?: AbortSignal;
 }
 
 /** An image as berth sees it on either engine (Podman's `localhost/` prefix removed from tags). */
@@ -432,7 +434,7 @@ export class Engine {
     return this.call('events', async () => {
       const filters: Record<string, string[]> = { type: ['container'] };
       if (req.labels?.length) filters.label = req.labels;
-      const s = await this.docker.getEvents({ filters, ...(req.since !== undefined ? { since: req.since } : {}) });
+      const s = await this.docker.getEvents({ filters, ...(req.since !== undefined ? { since: req.since } : {}), ...(req.signal ? { abortSignal: req.signal } : {}) });
       return s as unknown as Readable;
     });
   }

@@ -4,6 +4,7 @@ import { runExec } from '../exec/run-exec.js';
 import type { AlertManager } from '../monitor/alert-manager.js';
 import type { EventBus } from '../monitor/event-bus.js';
 import type { SessionManager } from '../session/session-manager.js';
+import { bindingOf } from '../session/engine-binding.js';
 import type { Session } from '../session/session.js';
 import type { HealthRepository } from '../store/health-repository.js';
 import type { SessionRepository } from '../store/session-repository.js';
@@ -85,7 +86,7 @@ export class HealthMonitor {
   }
 
   private async checkAll(): Promise<void> {
-    const ids0 = this.o.repo.runningOnEngine(true);
+    const ids0 = this.o.repo.runningOnEngine(true, bindingOf(this.o.engine.info));
     const sessions = ids0.length ? ids0.map((x) => this.o.repo.get(x.id)).filter((s): s is Session => s !== undefined) : [];
     const ids = new Set(sessions.map((s) => s.id));
     for (const id of this.watches.keys()) if (!ids.has(id)) this.watches.delete(id);

@@ -2,6 +2,7 @@ import type { Logger } from '../common/logger.js';
 import type { Engine } from '../engine/engine.js';
 import type { RawCounters } from '../engine/stats.js';
 import type { MonitorRepository } from '../store/monitor-repository.js';
+import { bindingOf } from '../session/engine-binding.js';
 import type { SessionRepository } from '../store/session-repository.js';
 import { DEFAULT_ALERT_RULES, type AlertRules } from './alert-rules.js';
 import type { AlertManager } from './alert-manager.js';
@@ -83,7 +84,7 @@ export class Sampler {
 
   private async sampleAll(): Promise<ResourceSample[]> {
     const t0 = performance.now();
-    const sessions = this.o.sessions.runningOnEngine();
+    const sessions = this.o.sessions.runningOnEngine(false, bindingOf(this.o.engine.info));
     const live = new Set(sessions.map((s) => s.containerRef));
     for (const [id, seen] of this.seen) {
       if (live.has(id)) continue;

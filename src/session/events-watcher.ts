@@ -38,6 +38,7 @@ export class EventsWatcher {
   private stream: Readable | undefined;
   private lines: Interface | undefined;
   private closed = false;
+  private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
   /** Times the stream was (re)established; for tests and `info`. */
   connections = 0;
@@ -53,7 +54,7 @@ export class EventsWatcher {
     while (!this.closed) {
       try {
         const since = Math.floor(Date.now() / 1000);
-        this.stream = await this.d.engine.events({ labels: [`${LABELS.instance}=${this.d.instance}`], since });
+        this.stream = await this.d.engine.events({ labels: [`${LABELS.instance}=${this.d.instance}`], since, signal: this.abort.signal });
         // Closed while the stream was being opened (a start that failed right after): nothing destroys it but us.
         if (this.closed) {
           this.stream.destroy();
@@ -120,6 +121,7 @@ export class EventsWatcher {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.abort.abort();
     this.lines?.close();
     this.stream?.destroy();
     await this.loop?.catch(() => undefined);

@@ -5,7 +5,8 @@ import type { LocalBackend } from '../local/local-backend.js';
 import type { NetworkManager } from '../network/network-manager.js';
 import type { SessionRepository } from '../store/session-repository.js';
 import type { SessionManager } from './session-manager.js';
-import type { SessionState } from './session.js';
+import { boundHere } from './engine-binding.js';
+import { TERMINAL_STATES, type SessionState } from './session.js';
 
 export interface ReconcileDeps {
   /** Absent when berth runs without an engine: only local sessions are checked. */
@@ -30,6 +31,10 @@ export interface ReconcileResult {
   orphansRemoved: string[];
   /** Names of session networks removed. */
   networksRemoved: string[];
+  /** Live sessions of an engine berth is not connected to: left as they are. */
+  elsewhere: string[];
+  /** Sessions this process is creating right now: left to their creator. */
+  inFlight: string[];
 }
 
 const LIVE: SessionState[] = ['creating', 'running', 'paused', 'stopped'];
@@ -45,12 +50,26 @@ function engineState(c: ContainerListItem): SessionState {
  * adopts running ones, finishes or rolls back `creating` rows, marks sessions whose
  * containers vanished `lost`, and removes orphans (labelled for this instance, no
  * live session) once they are older than the grace period.
+ * Sessions of another engine (kind or endpoint) are left as they are, and so are their
+ * containers; so are sessions this process is creating at the moment.
  */
 export async function reconcile(d: ReconcileDeps): Promise<ReconcileResult> {
   const now = d.now ?? Date.now;
   const grace = d.orphanGraceMs ?? 60_000;
-  const result: ReconcileResult = { adopted: [], finished: [], failed: [], lost: [], stateFixed: [], orphansRemoved: [], networksRemoved: [] };
-  const all = d.repo.list({ states: LIVE, limit: 1_000_000 });
+  const result: ReconcileResult = { adopted: [], finished: [], failed: [], lost: [], stateFixed: [], orphansRemoved: [], networksRemoved: [], elsewhere: [], inFlight: [] };
+  const here = d.sessions.here();
+  const all = d.repo.list({ states: LIVE, limit: 1_000_000 }).filter((s) => {
+    if (d.sessions.isBeingCreated(s.id)) result.inFlight.push(s.id);
+    else if (s.backend === 'engine' && !boundHere(s, here)) result.elsewhere.push(s.id);
+    else return true;
+    return false;
+  });
+  if (result.elsewhere.length) {
+    d.log.warn(
+      { sessions: result.elsewhere.length, connectedTo: here ?? 'no engine' },
+      'live sessions belong to an engine berth is not connected to: left as they are until the daemon runs on that engine again',
+    );
+  }
   for (const s of all.filter((x) => x.backend === 'local')) {
     const dir = s.containerId ?? s.baseDir;
     if (d.local.exists(dir)) {
@@ -66,9 +85,15 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileResult> {
   const containers = await d.containers.list({ all: true });
   const byName = new Map(containers.map((c) => [c.name, c]));
   const liveIds = new Set(containerSessions.map((s) => s.id));
+  const keep = (sid: string): boolean => {
+    if (liveIds.has(sid) || d.sessions.isBeingCreated(sid)) return true;
+    const row = d.repo.get(sid);
+    return row !== undefined && (!TERMINAL_STATES.has(row.state) || !boundHere(row, here));
+  };
 
   for (const s of containerSessions) {
     const c = byName.get(s.containerName);
+    if (c && !s.engineEndpoint && here) d.repo.bindEndpoint(s.id, here.endpoint);
     if (s.state === 'creating') {
       if (!c) {
         d.sessions.observe(s.id, 'failed', 'daemon stopped before the container was created', ['creating']);
@@ -104,7 +129,7 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileResult> {
 
   for (const c of containers) {
     const sid = c.labels[LABELS.session];
-    if (sid && liveIds.has(sid)) continue;
+    if (sid && keep(sid)) continue;
     if (now() - c.created * 1000 < grace) continue;
     await d.containers.handle({ id: c.id, name: c.name, tty: false }).remove({ force: true, volumes: true }).catch(() => undefined);
     result.orphansRemoved.push(c.name);

@@ -7,7 +7,7 @@ import type { AttachOptions, ShellOptions, ShellStream } from '../interactive/sh
 import type { SessionRepository } from '../store/session-repository.js';
 import type { Sandbox, SandboxFiles } from './sandbox.js';
 import { TERMINAL_STATES, type Session } from './session.js';
-import { assertLive, assertRunning, findSession, requireEngine } from './session-lookup.js';
+import { assertLive, assertRunning, engineFor, findSession } from './session-lookup.js';
 import type { EngineSide } from './engine-side.js';
 import type { SessionExecOptions, SessionExecStream, SessionExecStreamOptions, SessionLogs, SessionLogsOptions } from './sessions-api.js';
 import { revealEnv } from './secret-env.js';
@@ -68,7 +68,7 @@ export class SessionIo {
     };
     this.d.repo.touch(s.id, this.d.now());
     if (s.backend === 'local') return this.d.local.sandbox(s.containerId ?? s.baseDir, this.env(s).spec ?? {}).openShell(o);
-    return openEngineShell(requireEngine(this.d.engine).engine, s.containerId ?? s.containerName, o, this.d.log.child({ sessionId: s.id }));
+    return openEngineShell(engineFor(s, this.d.engine).engine, s.containerId ?? s.containerName, o, this.d.log.child({ sessionId: s.id }));
   }
 
   async attach(idOrName: string, options: AttachOptions = {}): Promise<ShellStream> {
@@ -79,7 +79,7 @@ export class SessionIo {
       throw new BerthError('Conflict', `session ${s.name} was created without a TTY; attach needs spec: { tty: true, openStdin: true } (or open a shell)`, { details: { tty: false } });
     }
     this.d.repo.touch(s.id, this.d.now());
-    return attachEngine(requireEngine(this.d.engine).engine, s.containerId ?? s.containerName, options);
+    return attachEngine(engineFor(s, this.d.engine).engine, s.containerId ?? s.containerName, options);
   }
 
   async logs(idOrName: string, options: SessionLogsOptions = {}): Promise<SessionLogs> {
@@ -112,12 +112,12 @@ export class SessionIo {
     const s = findSession(this.d.repo, idOrName);
     assertLive(s, 'use the files of');
     if (s.backend === 'local') return { session: s, id: s.containerId ?? s.baseDir, files: this.d.local.files };
-    return { session: s, id: s.containerId ?? s.containerName, files: requireEngine(this.d.engine).files };
+    return { session: s, id: s.containerId ?? s.containerName, files: engineFor(s, this.d.engine).files };
   }
 
   /** The sandbox of a session: its container, or its host directory on the local backend. */
   async sandboxOf(s: Session): Promise<Sandbox> {
     if (s.backend === 'local') return this.d.local.sandbox(s.containerId ?? s.baseDir, this.env(s).spec ?? {});
-    return requireEngine(this.d.engine).containers.handle({ id: s.containerId ?? s.containerName, name: s.containerName, tty: s.spec.tty ?? false });
+    return engineFor(s, this.d.engine).containers.handle({ id: s.containerId ?? s.containerName, name: s.containerName, tty: s.spec.tty ?? false });
   }
 }

@@ -1,5 +1,6 @@
 import { BerthError } from '../common/errors.js';
 import type { SessionRepository } from '../store/session-repository.js';
+import { bindingOf, boundHere, otherEngine } from './engine-binding.js';
 import type { EngineSide } from './engine-side.js';
 import { TERMINAL_STATES, type Session } from './session.js';
 
@@ -41,4 +42,15 @@ export function noEngine(): BerthError {
 export function requireEngine(engine: EngineSide | undefined): EngineSide {
   if (!engine) throw noEngine();
   return engine;
+}
+
+/**
+ * The engine side for an engine session: `EngineUnavailable` when berth has no engine, or
+ * when the session belongs to another engine than the connected one (it is left alone).
+ */
+export function engineFor(s: Session, engine: EngineSide | undefined): EngineSide {
+  const side = requireEngine(engine);
+  const here = bindingOf(side.engine.info);
+  if (!boundHere(s, here)) throw otherEngine(s, here);
+  return side;
 }

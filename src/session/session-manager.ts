@@ -18,7 +18,8 @@ import { assertEngineRequest, assertLocalRequest } from './create-checks.js';
 import type { EngineSide } from './engine-side.js';
 import { SessionIo } from './session-io.js';
 import { DEFAULT_SECRET_ENV_PATTERNS, nameMatcher, splitEnv, takeHostEnv } from './secret-env.js';
-import { assertLive, findSession, noEngine, requireEngine } from './session-lookup.js';
+import { bindingOf, boundHere, type EngineBinding } from './engine-binding.js';
+import { assertLive, engineFor, findSession, noEngine, requireEngine } from './session-lookup.js';
 import { DEFAULT_BASE_DIR, parseSessionRequest, resolveSessionSpec, type CreateSessionRequest } from './create-request.js';
 import type { AttachOptions, ShellOptions, ShellStream } from '../interactive/shell-stream.js';
 import type { Backend, SandboxFiles } from './sandbox.js';
@@ -88,6 +89,8 @@ export class SessionManager implements SessionsApi {
   private readonly now: () => number;
   /** Sessions whose state a request is changing now; engine events about them are not news. */
   private readonly changing = new Set<string>();
+  /** Sessions whose creation is in progress in this process (reconcile leaves them alone). */
+  private readonly inFlight = new Set<string>();
   private readonly io: SessionIo;
   private readonly secretName: (name: string) => boolean;
 
@@ -189,16 +192,34 @@ export class SessionManager implements SessionsApi {
       spec: spec.env ? { ...spec, env: env.shown } : spec,
       secrets: { spec: env.secret, defaults: defaults.secret },
     };
+    const bound = how.backend === 'local' ? undefined : bindingOf(this.engineSide().engine.info);
+    this.inFlight.add(id);
     try {
-      this.d.repo.insert({ ...stored, id, name, engine: how.backend === 'local' ? 'local' : this.engineSide().engine.info.kind, containerName, now: this.now() });
-    } catch (err) {
-      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-        throw new BerthError('Conflict', `a session named "${name}" exists; choose another name`, { details: { name }, cause: err });
+      try {
+        this.d.repo.insert({ ...stored, id, name, engine: bound?.kind ?? 'local', ...(bound ? { engineEndpoint: bound.endpoint } : {}), containerName, now: this.now() });
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+          throw new BerthError('Conflict', `a session named "${name}" exists; choose another name`, { details: { name }, cause: err });
+        }
+        throw err;
       }
-      throw err;
+      const log = this.d.log.child({ sessionId: id });
+      if (how.backend === 'local') return await this.createLocal(id, how.copyOf, log);
+      return await this.createOnEngine(id, spec, meta, how, log);
+    } finally {
+      this.inFlight.delete(id);
     }
-    const log = this.d.log.child({ sessionId: id });
-    if (how.backend === 'local') return this.createLocal(id, how.copyOf, log);
+  }
+
+  /** The row is already committed: volumes, network, container, start, base dir. */
+  private async createOnEngine(
+    id: string,
+    spec: ContainerSpec,
+    meta: { baseDir: string; labels: Record<string, string> },
+    how: { volumes?: SessionVolumesRequest; trust: Trust },
+    log: Logger,
+  ): Promise<Session> {
+    const containerName = containerNameFor(id);
     const side = this.engineSide();
     let container: Container | undefined;
     try {
@@ -249,6 +270,7 @@ export class SessionManager implements SessionsApi {
   async fork(idOrName: string, options: ForkOptions = {}): Promise<Session> {
     const src = this.find(idOrName);
     assertLive(src, 'fork');
+    if (src.backend === 'engine') engineFor(src, this.d.engine);
     if (src.state === 'creating') throw new BerthError('Conflict', `session ${src.name} is still being created`);
     const revealed = this.io.env(src);
     const execDefaults = revealed.defaults ? { ...src.execDefaults, env: revealed.defaults } : src.execDefaults;
@@ -323,12 +345,21 @@ export class SessionManager implements SessionsApi {
       }
     }
     const states = wanted ?? (request.all ? undefined : SESSION_STATES.filter((s) => !TERMINAL_STATES.has(s)));
-    return this.d.repo.list({
+    return this.flagged(this.d.repo.list({
       ...(states ? { states } : {}),
       ...(request.name ? { name: request.name } : {}),
       ...(request.labels ? { labels: request.labels } : {}),
       ...(request.limit ? { limit: request.limit } : {}),
-    });
+    }));
+  }
+
+  /** Marks live engine sessions of an engine berth is not connected to `unreachable` (they are left as they are). */
+  private flagged(list: Session[]): Session[] {
+    return list.map((s) => this.flag(s));
+  }
+
+  private flag(s: Session): Session {
+    return s.backend === 'engine' && !TERMINAL_STATES.has(s.state) && !boundHere(s, this.here()) ? { ...s, unreachable: true } : s;
   }
 
   async get(idOrName: string): Promise<Session> {
@@ -460,6 +491,7 @@ export class SessionManager implements SessionsApi {
     const now = this.now();
     const ended: string[] = [];
     for (const s of this.d.repo.list({ states: ['running', 'paused', 'stopped'], limit: 100_000 })) {
+      if (s.backend === 'engine' && !boundHere(s, this.here())) continue;
       const created = Date.parse(s.createdAt);
       const active = Date.parse(s.lastActiveAt);
       const reason =
@@ -471,6 +503,16 @@ export class SessionManager implements SessionsApi {
       ended.push(s.id);
     }
     return ended;
+  }
+
+  /** True while this process is creating the session (its row says `creating`, and that is news to nobody). */
+  isBeingCreated(id: string): boolean {
+    return this.inFlight.has(id);
+  }
+
+  /** The engine berth is connected to; undefined without one. */
+  here(): EngineBinding | undefined {
+    return this.d.engine && bindingOf(this.d.engine.engine.info);
   }
 
   /** Records a state change seen from the engine (events, reconcile). */
@@ -522,7 +564,7 @@ export class SessionManager implements SessionsApi {
   }
 
   private find(idOrName: string): Session {
-    return findSession(this.d.repo, idOrName);
+    return this.flag(findSession(this.d.repo, idOrName));
   }
 
   private require(id: string): Session {

@@ -24,6 +24,13 @@ export interface Session {
   labels: Record<string, string>;
   /** `docker` or `podman`, or `local` for the local backend. */
   engine: string;
+  /** Where its engine answered when it was created (a socket's real path or a URL); absent on the local backend and for sessions made before it was kept. */
+  engineEndpoint?: string;
+  /**
+   * True when the session lives on an engine berth is not connected to now: it is left as
+   * it is (container untouched, state as last seen) and comes back when that engine does.
+   */
+  unreachable?: boolean;
   /** `local`: the session is a host directory with host processes (no isolation); else a container. */
   backend: Backend;
   containerName: string;

@@ -2,6 +2,7 @@ import type { HealthPolicy } from '../health/health-policy.js';
 import type { AlertRules } from '../monitor/alert-rules.js';
 import type { ContainerSpec } from '../spec/container-spec.js';
 import type { ExecDefaults, ExecRecord, Session, SessionEvent, SessionState } from '../session/session.js';
+import type { EngineBinding } from '../session/engine-binding.js';
 import type { Database } from './database.js';
 import { SecretBox } from './secret-box.js';
 
@@ -13,6 +14,7 @@ interface SessionRow {
   spec: string;
   labels: string;
   engine: string;
+  engine_endpoint: string | null;
   ttl_ms: number | null;
   idle_timeout_ms: number | null;
   created_at: number;
@@ -52,6 +54,8 @@ export interface NewSession {
   spec: ContainerSpec;
   labels: Record<string, string>;
   engine: string;
+  /** The engine's endpoint (see `engineEndpoint`); absent on the local backend. */
+  engineEndpoint?: string;
   containerName: string;
   ttlMs?: number;
   idleTimeoutMs?: number;
@@ -90,6 +94,7 @@ function toSession(r: SessionRow): Session {
     spec: JSON.parse(r.spec) as ContainerSpec,
     labels: JSON.parse(r.labels) as Record<string, string>,
     engine: r.engine,
+    ...(r.engine_endpoint ? { engineEndpoint: r.engine_endpoint } : {}),
     backend: r.engine === 'local' ? 'local' : 'engine',
     containerName: r.container_name,
     ...(r.container_id ? { containerId: r.container_id } : {}),
@@ -140,13 +145,13 @@ export class SessionRepository {
       .transaction(() => {
         this.db
           .prepare(
-            `INSERT INTO sessions (id, name, state, template, spec, labels, engine, ttl_ms, idle_timeout_ms, created_at, last_active_at,
+            `INSERT INTO sessions (id, name, state, template, spec, labels, engine, engine_endpoint, ttl_ms, idle_timeout_ms, created_at, last_active_at,
                                    base_dir, confine, exec_defaults, forked_from, snapshot_image, alert_rules, health_policy,
                                    secret_names, secret_env, env_from_host)
-             VALUES (?, ?, 'creating', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             VALUES (?, ?, 'creating', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
-            s.id, s.name, s.template ?? null, JSON.stringify(s.spec), JSON.stringify(s.labels), s.engine, s.ttlMs ?? null, s.idleTimeoutMs ?? null, s.now, s.now,
+            s.id, s.name, s.template ?? null, JSON.stringify(s.spec), JSON.stringify(s.labels), s.engine, s.engineEndpoint ?? null, s.ttlMs ?? null, s.idleTimeoutMs ?? null, s.now, s.now,
             s.baseDir, s.confine ? 1 : 0, JSON.stringify(s.execDefaults ?? {}), s.forkedFrom ?? null, s.snapshotImage ?? null, JSON.stringify(s.alertRules ?? {}), JSON.stringify(s.healthPolicy ?? {}),
             secrets.names, secrets.sealed, JSON.stringify(s.envFromHost ?? {}),
           );
@@ -170,15 +175,16 @@ export class SessionRepository {
 
   /**
    * Running engine sessions, just what the sampler needs (no spec parsing: it runs every
-   * tick over every session). With `withHealthcheck`, only those whose spec has one.
+   * tick over every session). With `withHealthcheck`, only those whose spec has one; with
+   * `on`, only those bound to that engine (kind, and endpoint where recorded).
    */
-  runningOnEngine(withHealthcheck = false): Array<{ id: string; containerRef: string; alertRules: Partial<AlertRules> }> {
-    const rows = this.db
-      .prepare(
-        `SELECT s.id, COALESCE(b.container_id, b.container_name) AS ref, s.alert_rules FROM sessions s JOIN container_bindings b ON b.session_id = s.id
-         WHERE s.state = 'running' AND s.engine != 'local' ${withHealthcheck ? `AND json_extract(s.spec, '$.healthcheck') IS NOT NULL` : ''}`,
-      )
-      .all() as Array<{ id: string; ref: string; alert_rules: string }>;
+  runningOnEngine(withHealthcheck = false, on?: EngineBinding): Array<{ id: string; containerRef: string; alertRules: Partial<AlertRules> }> {
+    const stmt = this.db.prepare(
+      `SELECT s.id, COALESCE(b.container_id, b.container_name) AS ref, s.alert_rules FROM sessions s JOIN container_bindings b ON b.session_id = s.id
+       WHERE s.state = 'running' AND s.engine != 'local' ${withHealthcheck ? `AND json_extract(s.spec, '$.healthcheck') IS NOT NULL` : ''}
+       ${on ? `AND s.engine = ? AND (s.engine_endpoint IS NULL OR s.engine_endpoint = ?)` : ''}`,
+    );
+    const rows = (on ? stmt.all(on.kind, on.endpoint) : stmt.all()) as Array<{ id: string; ref: string; alert_rules: string }>;
     return rows.map((r) => ({ id: r.id, containerRef: r.ref, alertRules: r.alert_rules === '{}' ? {} : (JSON.parse(r.alert_rules) as Partial<AlertRules>) }));
   }
 
@@ -229,6 +235,11 @@ export class SessionRepository {
         return { from: cur.state };
       })
       .immediate();
+  }
+
+  /** Records the endpoint of a session made before endpoints were kept, once an engine adopts it. */
+  bindEndpoint(id: string, endpoint: string): void {
+    this.db.prepare(`UPDATE sessions SET engine_endpoint = ? WHERE id = ? AND engine_endpoint IS NULL`).run(endpoint, id);
   }
 
   bindContainer(id: string, containerId: string): void {

@@ -11,7 +11,7 @@ import { problemsFromZod } from '../spec/validate.js';
 import type { WorkflowRepository } from '../store/workflow-repository.js';
 import { parseWorkflow } from './parse-workflow.js';
 import { runDag, type StepExecutor } from './run-dag.js';
-import { sessionExecutor } from './session-executor.js';
+import { sessionExecutor, WORKFLOW_LABELS } from './session-executor.js';
 import { DEFAULT_SECRET_ENV_PATTERNS, nameMatcher, splitEnv } from '../session/secret-env.js';
 import { FINISHED_RUN, type ListWorkflowRunsRequest, type StartWorkflowRequest, type WorkflowRun, type WorkflowsApi } from './workflow-run.js';
 
@@ -149,9 +149,22 @@ export class WorkflowManager implements WorkflowsApi {
     }
   }
 
-  /** Marks runs left `running` by a process that stopped as failed (the daemon calls this on start). */
-  recoverInterrupted(): string[] {
-    return this.o.repo.failInterrupted(new Set(this.active.keys()), Date.now());
+  /**
+   * Marks runs left `running` by a process that stopped (a crash, kill -9) as failed, ends
+   * their step sessions (containers, and networks with them) and removes their artifact
+   * directories. The daemon calls this on start, after reconcile. Returns the runs' ids.
+   */
+  async recoverInterrupted(): Promise<string[]> {
+    const ids = this.o.repo.failInterrupted(new Set(this.active.keys()), Date.now());
+    for (const id of ids) {
+      const log = this.o.log.child({ workflowRun: id });
+      for (const s of await this.o.sessions.list({ labels: { [WORKFLOW_LABELS.run]: id } })) {
+        await this.o.sessions.remove(s.id).catch((err: unknown) => log.warn({ err, sessionId: s.id }, 'could not end a step session of an interrupted run'));
+      }
+      await rm(join(this.o.workDir, id), { recursive: true, force: true });
+      log.info('interrupted workflow run cleaned up');
+    }
+    return ids;
   }
 
   /** Cancels every active run and waits until their containers are gone. */
