@@ -16,6 +16,7 @@ import { HealthMonitor } from './health/health-monitor.js';
 import { AlertManager } from './monitor/alert-manager.js';
 import { DEFAULT_ALERT_RULES } from './monitor/alert-rules.js';
 import { KernelOomLog } from './monitor/kernel-oom-log.js';
+import { OomWatcher } from './monitor/oom-watcher.js';
 import { DaemonMetrics } from './monitor/metrics.js';
 import { Sampler } from './monitor/sampler.js';
 import { EventsWatcher } from './session/events-watcher.js';
@@ -77,8 +78,19 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     const dlog = log.child({ instance: berth.instance });
     cleanups.push(installRejectionSafetyNet(dlog));
     const alerts = new AlertManager(berth.monitor, berth.events, dlog);
+    /** OOM kills reported per session: the engine's event and the cgroup counter report each kill once between them. */
+    const oomReported = new Map<string, number>();
+    const reportOom = (sessionId: string, kills: number) => {
+      if (kills <= (oomReported.get(sessionId) ?? 0)) return;
+      oomReported.set(sessionId, kills);
+      berth.events.publish({ type: 'session.oom', sessionId, data: { reason: 'a process of the session was OOM-killed', kills } });
+      alerts.raise(sessionId, 'oom', 'a process of the session was killed for using more memory than its limit');
+    };
     berth.events.subscribe((e) => {
-      if (e.type === 'session.state' && ['ended', 'lost', 'failed'].includes(String(e.data.to))) alerts.forget(e.sessionId);
+      if (e.type === 'session.state' && ['ended', 'lost', 'failed'].includes(String(e.data.to))) {
+        alerts.forget(e.sessionId);
+        oomReported.delete(e.sessionId);
+      }
     });
     const doReconcile = () =>
       reconcile({
@@ -119,6 +131,11 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     const kernelOom = new KernelOomLog(dlog);
     if (berth.hasEngine) kernelOom.start();
     cleanups.push(() => kernelOom.stop());
+    const oomWatcher = berth.hasEngine
+      ? new OomWatcher({ engine: berth.engineClient, sessions: berth.repo, log: dlog, onOom: (sessionId, _containerId, kills) => reportOom(sessionId, kills) })
+      : undefined;
+    oomWatcher?.start();
+    cleanups.push(() => oomWatcher?.stop());
     const watcher = berth.hasEngine
       ? new EventsWatcher({
           engine: berth.engineClient,
@@ -127,10 +144,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
           log: dlog,
           onReconnect: () => doReconcile().catch((err: unknown) => dlog.warn({ err }, 'reconcile after reconnect failed')),
           oomEvidence: async (containerId) => (kernelOom.wasOomKilled(containerId) ? 1 : sampler?.oomKills(containerId)),
-          onOom: (sessionId) => {
-            berth.events.publish({ type: 'session.oom', sessionId, data: { reason: 'the container was OOM-killed' } });
-            alerts.raise(sessionId, 'oom', 'the container was killed for using more memory than its limit');
-          },
+          onOom: (sessionId, _containerId, kills) => reportOom(sessionId, Math.max(kills ?? 1, 1)),
         })
       : undefined;
     watcher?.start();

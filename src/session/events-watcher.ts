@@ -23,8 +23,8 @@ export interface EventsWatcherDeps {
   onReconnect: () => Promise<void>;
   /** First retry delay in ms (doubles up to 10 s); default 250. */
   retryMs?: number;
-  /** Called when a session's container was OOM-killed (confirmed by inspect, or by `oomEvidence`). */
-  onOom?: (sessionId: string, containerId: string) => void;
+  /** Called when a session's container was OOM-killed (confirmed by inspect, or by `oomEvidence`, whose count `kills` is when known). */
+  onOom?: (sessionId: string, containerId: string, kills?: number) => void;
   /** OOM kills seen in the container's cgroup, for engines whose inspect does not say. */
   oomEvidence?: (containerId: string) => Promise<number | undefined>;
 }
@@ -116,7 +116,7 @@ export class EventsWatcher {
     ]);
     if (!(st?.State.OOMKilled || (kills ?? 0) > 0) || this.oomReported.has(containerId)) return;
     this.oomReported.add(containerId);
-    this.d.onOom?.(sessionId, containerId);
+    this.d.onOom?.(sessionId, containerId, kills);
   }
 
   async close(): Promise<void> {
