@@ -24,32 +24,56 @@ command -v apt-get >/dev/null || die "apt-get not found: this script targets Deb
 
 want_pkgs=()
 need_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed' || want_pkgs+=("$1"); }
-for p in docker.io podman catatonit busybox-static tini runsc; do need_pkg "$p"; done
+# netavark + aardvark-dns: Podman's network backend with DNS on internal networks (issue 15 §8).
+for p in docker.io podman catatonit busybox-static tini runsc netavark aardvark-dns; do need_pkg "$p"; done
 if [ ${#want_pkgs[@]} -gt 0 ]; then
   say "installing ${want_pkgs[*]} (apt)"
   apt-get update -qq || die "apt-get update failed: check that Debian's package mirror is reachable"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${want_pkgs[@]}" >"/tmp/berth-apt.log" 2>&1 \
     || { tail -20 /tmp/berth-apt.log >&2; die "apt-get install failed (full log: /tmp/berth-apt.log)"; }
 else
-  say "packages present: docker.io podman catatonit busybox-static tini runsc"
+  say "packages present: docker.io podman catatonit busybox-static tini runsc netavark aardvark-dns"
 fi
+
+ping_socket() { curl -sf --max-time 2 --unix-socket "$1" http://d/_ping 2>/dev/null | grep -q OK; }
 
 mkdir -p "$LOG_DIR" /etc/containers "$(dirname "$PODMAN_SOCKET")"
 
+# Sessions on an isolated (internal) network find each other by name only with netavark
+# + aardvark-dns: on CNI, Podman disables DNS on internal networks. A fresh Podman (no
+# container, no network of its own, not running) is set to netavark. A Podman already in
+# use stays on its backend: its CNI networks and containers do not carry over, the switch
+# needs `podman system reset` (which removes them all). BERTH_PODMAN_NETAVARK=force sets
+# netavark anyway, for after such a reset; restart `podman system service` afterwards.
+podman_fresh() {
+  ! ping_socket "$PODMAN_SOCKET" && [ -z "$(podman ps -aq 2>/dev/null)" ] \
+    && [ -z "$(podman network ls --format '{{.Name}}' 2>/dev/null | grep -vx podman)" ]
+}
+network_section=''
+if grep -qs '^network_backend = "netavark"' "$CONTAINERS_CONF" || [ "${BERTH_PODMAN_NETAVARK:-}" = force ] || podman_fresh; then
+  network_section='[network]
+network_backend = "netavark"
+'
+else
+  say "podman is in use on its $(podman info --format '{{.Host.NetworkBackend}}' 2>/dev/null || echo current) network backend: left on it; session names resolve on isolated networks only with netavark (after podman system reset: BERTH_PODMAN_NETAVARK=force $0)"
+fi
+
 # Podman's default ulimits exceed this machine's hard limits; its default init path
 # is not where Debian's catatonit lives.
-conf_body='# written by berth scripts/bootstrap-engines.sh
+conf_body="# written by berth scripts/bootstrap-engines.sh
 [containers]
-default_ulimits = ["nofile=20000:20000", "nproc=20000:20000"]
-init_path = "/usr/bin/catatonit"
-'
+default_ulimits = [\"nofile=20000:20000\", \"nproc=20000:20000\"]
+init_path = \"/usr/bin/catatonit\"
+${network_section:+
+$network_section}"
+
 if [ ! -f "$CONTAINERS_CONF" ] || [ "$(cat "$CONTAINERS_CONF")" != "$(printf '%s' "$conf_body")" ]; then
   if [ -f "$CONTAINERS_CONF" ] && ! grep -q 'written by berth' "$CONTAINERS_CONF"; then
     cp "$CONTAINERS_CONF" "$CONTAINERS_CONF.before-berth"
     say "saved the existing $CONTAINERS_CONF to $CONTAINERS_CONF.before-berth"
   fi
   printf '%s' "$conf_body" > "$CONTAINERS_CONF"
-  say "wrote $CONTAINERS_CONF (ulimits, init path)"
+  say "wrote $CONTAINERS_CONF (ulimits, init path${network_section:+, netavark})"
 fi
 
 # The strict profile gives each Podman container a user namespace of its own
@@ -60,8 +84,6 @@ for f in /etc/subuid /etc/subgid; do
     say "added a containers range to $f (userns=auto for strict sessions on Podman)"
   fi
 done
-
-ping_socket() { curl -sf --max-time 2 --unix-socket "$1" http://d/_ping 2>/dev/null | grep -q OK; }
 
 wait_for() { # socket seconds name log
   local i
@@ -108,7 +130,19 @@ start_docker() {
   say "docker is up"
 }
 
+# dockerd sets the FORWARD policy to DROP, and with br_netfilter bridged frames pass it:
+# netavark adds no rule for its internal networks, so containers on one isolated network
+# could resolve each other (aardvark-dns) but not connect. Frames bridged within one
+# netavark bridge (podmanN) are accepted; routing between bridges stays dropped.
+allow_netavark_bridged() {
+  command -v iptables >/dev/null && iptables -S DOCKER-USER >/dev/null 2>&1 || return 0
+  local rule=(-i 'podman+' -m physdev --physdev-is-bridged -m comment --comment "berth: same-bridge traffic on netavark networks" -j ACCEPT)
+  iptables -C DOCKER-USER "${rule[@]}" 2>/dev/null && return 0
+  iptables -I DOCKER-USER "${rule[@]}" && say "iptables: accepted same-bridge traffic on podman's netavark bridges (DOCKER-USER)"
+}
+
 start_podman() {
+  if [ -n "$network_section" ]; then allow_netavark_bridged; fi
   if ping_socket "$PODMAN_SOCKET"; then say "podman answers on $PODMAN_SOCKET"; return; fi
   rm -f "$PODMAN_SOCKET"
   say "starting podman system service (log: $LOG_DIR/podman.log)"
