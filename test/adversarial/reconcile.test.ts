@@ -27,6 +27,17 @@ async function until<T>(fn: () => Promise<T | undefined | false>, ms: number, wh
   }
 }
 
+/** Podman's /version and /info run `podman info` and can take longer than spawnDaemon's 10 s on a loaded machine: a few tries. */
+async function patientDaemon(dirs: { dataDir: string; socket: string }): Promise<DaemonProcess> {
+  for (let i = 1; ; i++) {
+    try {
+      return await spawnDaemon(dirs);
+    } catch (err) {
+      if (i === 4 || !/did not answer/.test(String(err))) throw err;
+    }
+  }
+}
+
 describe(`reconcile attacks (${here})`, () => {
   /** The engine under test, seen directly (not through a daemon): what really exists there. */
   let engine: Berth;
@@ -118,7 +129,7 @@ describe(`reconcile attacks (${here})`, () => {
     const dirs = daemonDirs('rec-wf');
     let d: DaemonProcess | undefined;
     try {
-      d = await spawnDaemon(dirs);
+      d = await patientDaemon(dirs);
       const source = [
         'name: interrupted',
         `image: ${FIXTURE_IMAGE}`,
@@ -134,7 +145,7 @@ describe(`reconcile attacks (${here})`, () => {
       d.child.kill('SIGKILL');
       await d.exited;
 
-      d = await spawnDaemon(dirs);
+      d = await patientDaemon(dirs);
       const after = await d.client.workflows.get(run.id);
       expect(after.status).toBe('failed');
       expect(after.error).toMatch(/interrupted/);
