@@ -6,11 +6,12 @@ export const DEFAULT_ENGINE_CALL_MS = 60_000;
 /**
  * The default bound of an engine call, in ms, by the first word(s) of what it does;
  * 0 for calls that wait for something by design (a container's exit, a streamed upload,
- * which has its own idle bound). Streaming calls (logs, events, attach, exec start, an
- * archive read) are bounded until the engine answers; the stream itself is not.
+ * which has its own idle bound, the event stream: Podman sends its headers only with the
+ * first event). Other streaming calls (logs, attach, exec start, an archive read) are
+ * bounded until the engine answers; the stream itself is not.
  */
 export function engineCallTimeout(what: string): number {
-  if (what.startsWith('wait for') || what.startsWith('copy into')) return 0;
+  if (what.startsWith('wait for') || what.startsWith('copy into') || what === 'events') return 0;
   if (what.startsWith('commit')) return 600_000;
   if (what.startsWith('remove') || what.startsWith('prune') || what.startsWith('sizes')) return 300_000;
   if (/^(ping|inspect|list|stats|resize|version|info)\b/.test(what)) return 30_000;
