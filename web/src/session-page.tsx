@@ -1,11 +1,25 @@
+import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { bytes, json, ms, ndjson, seg } from './api';
 import { LineChart } from './chart';
 import { FileBrowser } from './files';
-import { TerminalView } from './terminal';
 import type { Alert, Sample, Session } from './types';
 import { Action, Badge, ErrorBox, Loaded, Spinner, toFailure, useAsync, useEvents } from './ui';
 import type { ApiFailure } from './api';
+
+/** xterm.js is most of the bundle: loaded on the first visit to a terminal tab only. */
+function LazyTerminal({ sessionId }: { sessionId: string }) {
+  const [View, setView] = useState<((p: { sessionId: string }) => JSX.Element) | undefined>();
+  const [error, setError] = useState<ApiFailure>();
+  useEffect(() => {
+    import('./terminal').then(
+      (m) => setView(() => m.TerminalView),
+      (err: unknown) => setError(toFailure(err)),
+    );
+  }, []);
+  if (error) return <ErrorBox error={error} />;
+  return View ? <View sessionId={sessionId} /> : <Spinner label="loading the terminal" />;
+}
 
 const TABS = ['overview', 'charts', 'logs', 'files', 'terminal'] as const;
 type Tab = (typeof TABS)[number];
@@ -275,7 +289,7 @@ export function SessionPage({ id, tab }: { id: string; tab: string }) {
             {current === 'charts' && <Charts id={x.id} />}
             {current === 'logs' && <Logs id={x.id} />}
             {current === 'files' && (x.state === 'running' ? <FileBrowser sessionId={x.id} baseDir={(x as Session & { baseDir?: string }).baseDir ?? '/'} /> : <p class="empty">Files need a running session.</p>)}
-            {current === 'terminal' && (x.state === 'running' ? <TerminalView sessionId={x.id} /> : <p class="empty">The terminal needs a running session.</p>)}
+            {current === 'terminal' && (x.state === 'running' ? <LazyTerminal sessionId={x.id} /> : <p class="empty">The terminal needs a running session.</p>)}
           </>
         )}
       </Loaded>
