@@ -21,12 +21,12 @@ const TYPES: Record<string, string> = {
 /** Where the build puts the dashboard: `dist/web/` (next to `dist/ui/` and `dist/cli/`). */
 export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../web/', import.meta.url));
 
-/** Security headers of every dashboard file: same-origin only, no framing, no referrer. */
+/** Security headers of every dashboard file: same-origin only, no framing, no referrer to other origins (`no-referrer` would make form posts send `Origin: null`). */
 export const UI_HEADERS: Record<string, string> = {
   'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  'referrer-policy': 'same-origin',
   'cache-control': 'no-cache',
 };
 

@@ -140,7 +140,7 @@ export class UiGate {
       'cache-control': 'no-store',
       'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
       'x-frame-options': 'DENY',
-      'referrer-policy': 'no-referrer',
+      'referrer-policy': 'same-origin',
     });
     res.end(loginPage({ tokenLogin: this.o.token !== undefined, ...(message ? { message } : {}) }));
   }
@@ -164,7 +164,7 @@ export class UiGate {
   }
 
   /**
-   * Looks at a request first. `answered`: the gate replied (login, logout, refusal);
+   * Looks at a request first; never rejects. `answered`: the gate replied (login, logout, refusal);
    * `cookie`: a dashboard session is authenticated, let it through; `none`: not the gate's
    * (no dashboard cookie and not under `/ui`), apply the other rules.
    */
@@ -178,7 +178,10 @@ export class UiGate {
       return 'answered';
     }
     if (url.pathname === '/ui/login') {
-      await this.login(req, res, url);
+      await this.login(req, res, url).catch((err: unknown) => {
+        if (!res.headersSent) sendError(res, BerthError.from(err));
+        req.destroy();
+      });
       return 'answered';
     }
     if (!s) {

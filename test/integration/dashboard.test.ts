@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -76,6 +77,18 @@ const termSize = (page: Page) => page.evaluate(() => {
   return { cols: t.cols, rows: t.rows };
 });
 
+/** A loopback port free right now (for the daemon's TCP listener). */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const TOKEN = `dashboard-test-token-${runId()}`;
+
 describe(`the web dashboard in a real browser (${engineUnderTest()})`, () => {
   const engine = engineUnderTest();
   const dirs = daemonDirs('dashboard');
@@ -88,12 +101,22 @@ describe(`the web dashboard in a real browser (${engineUnderTest()})`, () => {
   const made: string[] = [];
   const shot = (name: string, p: Page = page) => p.screenshot({ path: join(shots, `${engine}-${name}.png`), fullPage: false });
   const label = `${TEST_LABEL}=${runId()}`;
+  let tcp: string;
 
   beforeAll(async () => {
     mkdirSync(dirs.dataDir, { recursive: true });
     // Samples every 500 ms, so the charts have points within seconds.
     writeFileSync(join(dirs.dataDir, 'config.json'), JSON.stringify({ sampleIntervalMs: 500 }));
-    d = await spawnDaemon(dirs);
+    tcp = `127.0.0.1:${await freePort()}`;
+    // On a loaded machine Podman's volume listing at start-up can outlast spawnDaemon's 10 s: a few tries.
+    for (let i = 1; ; i++) {
+      try {
+        d = await spawnDaemon(dirs, {}, ['--engine', engine, '--tcp', tcp, '--token', TOKEN]);
+        break;
+      } catch (err) {
+        if (i === 3 || !/did not answer within/.test(String(err))) throw err;
+      }
+    }
     ui = await startBerthUi(dirs.socket);
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -297,6 +320,53 @@ describe(`the web dashboard in a real browser (${engineUnderTest()})`, () => {
     await page.waitForSelector('pre.tail');
     expect(await page.locator('main').textContent()).toContain('fetched-21');
     await shot('workflows');
+  });
+
+  it("the TCP listener serves /ui/ too: the token (typed, or `berth ui --url`'s one-time link) logs in; the terminal works through the cookie", async () => {
+    const origin = `http://${tcp}`;
+    expect((await raw(origin, '/ui/')).status).toBe(303);
+    expect((await raw(origin, '/v1/sessions')).status).toBe(401);
+    expect((await raw(origin, '/v1/sessions', { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+    expect((await raw(origin, '/v1/ui/login-codes', { method: 'POST' })).status).toBe(401);
+
+    const typed = await browser.newContext();
+    const p1 = await typed.newPage();
+    await p1.goto(`${origin}/ui/login`);
+    await p1.fill('input[name=token]', 'wrong-token-wrong-token');
+    await p1.click('button[type=submit]');
+    expect(await p1.textContent('body')).toContain('Wrong token');
+    await shot('login', p1);
+    await p1.fill('input[name=token]', TOKEN);
+    await p1.click('button[type=submit]');
+    await p1.waitForSelector('[data-testid=sessions-table]');
+    await typed.close();
+
+    const printed = await runCli(dirs.socket, ['ui', '--url', origin, '--token', TOKEN]);
+    expect(printed.code, printed.stderr).toBe(0);
+    const link = printed.stdout.trim();
+    expect(link).toMatch(new RegExp(`^${origin}/ui/login\\?code=`));
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const p = await ctx.newPage();
+      await p.goto(link);
+      await p.waitForSelector('[data-testid=sessions-table]');
+      const s = await d.client.sessions.create({ image: FIXTURE_IMAGE, labels: { [TEST_LABEL]: runId() } });
+      made.push(s.id);
+      await p.goto(`${origin}/ui/#/s/${s.id}/terminal`);
+      await p.waitForFunction(() => document.querySelector('[data-testid=term-status]')?.textContent?.startsWith('connected'));
+      await p.click('[data-testid=terminal]');
+      await p.keyboard.type('echo tcp-$((40+2))\n');
+      await waitTerm(p, '^tcp-42\\s*$');
+      // A state change through the cookie (CSRF header sent by the page) is audited as the token's holder.
+      await p.goto(`${origin}/ui/#/sessions`);
+      await p.click(`[data-testid="remove-${s.name}"]`);
+      await p.click(`[data-testid="remove-${s.name}-confirm"]`);
+      await p.waitForFunction((n) => document.querySelector(`tr[data-session="${n}"]`)?.textContent?.includes('ended'), s.name);
+      const audit = await d.client.security.audit({ limit: 50 });
+      expect(audit.some((a) => a.action === 'DELETE /v1/sessions/:id' && a.actor.startsWith('token:') && a.result === 'ok')).toBe(true);
+    } finally {
+      await ctx.close();
+    }
   });
 
   it('ctrl-c closes `berth ui`: its port answers no more', async () => {
