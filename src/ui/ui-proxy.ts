@@ -99,7 +99,9 @@ export async function startUiProxy(o: UiProxyOptions): Promise<UiProxy> {
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new BerthError('Conflict', `port ${o.port ?? 0} on ${host} is in use; pick another with --port, or 0 for any free one`) : err),
+    );
     server.listen(o.port ?? 0, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
