@@ -208,7 +208,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
       '/v1/ui/login-codes': {
         post: {
-          summary: "TCP only: a one-time login link to the dashboard (/ui/) for the token's holder (`berth ui --url`); valid 5 minutes, used once",
+          summary: "TCP only: a one-time login link to the dashboard (/ui/) for the token's holder (`berth --url ... ui`); valid 5 minutes, used once",
           responses: { '201': { description: '{ code, path }: open path (`/ui/login?code=...`) on this listener' } },
         },
       },

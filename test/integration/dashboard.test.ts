@@ -111,7 +111,7 @@ describe(`the web dashboard in a real browser (${engineUnderTest()})`, () => {
     // On a loaded machine Podman's volume listing at start-up can outlast spawnDaemon's 10 s: a few tries.
     for (let i = 1; ; i++) {
       try {
-        d = await spawnDaemon(dirs, {}, ['--engine', engine, '--tcp', tcp, '--token', TOKEN]);
+        d = await spawnDaemon(dirs, { BERTH_TOKEN: TOKEN }, ['--engine', engine, '--tcp', tcp]);
         break;
       } catch (err) {
         if (i === 3 || !/did not answer within/.test(String(err))) throw err;
@@ -322,7 +322,7 @@ describe(`the web dashboard in a real browser (${engineUnderTest()})`, () => {
     await shot('workflows');
   });
 
-  it("the TCP listener serves /ui/ too: the token (typed, or `berth ui --url`'s one-time link) logs in; the terminal works through the cookie", async () => {
+  it("the TCP listener serves /ui/ too: the token (typed, or `berth --url ... ui`'s one-time link) logs in; the terminal works through the cookie", async () => {
     const origin = `http://${tcp}`;
     expect((await raw(origin, '/ui/')).status).toBe(303);
     expect((await raw(origin, '/v1/sessions')).status).toBe(401);
@@ -341,7 +341,9 @@ describe(`the web dashboard in a real browser (${engineUnderTest()})`, () => {
     await p1.waitForSelector('[data-testid=sessions-table]');
     await typed.close();
 
-    const printed = await runCli(dirs.socket, ['ui', '--url', origin, '--token', TOKEN]);
+    const tokenFile = join(dirs.dir, 'token');
+    writeFileSync(tokenFile, TOKEN, { mode: 0o600 });
+    const printed = await runCli(dirs.socket, ['--url', origin, '--token-file', tokenFile, 'ui']);
     expect(printed.code, printed.stderr).toBe(0);
     const link = printed.stdout.trim();
     expect(link).toMatch(new RegExp(`^${origin}/ui/login\\?code=`));
