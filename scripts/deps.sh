@@ -15,3 +15,4 @@ fi
 echo "deps: compiling TypeScript"
 npx --no-install tsc -p tsconfig.json
 node scripts/bundle-cli.mjs
+node scripts/bundle-web.mjs

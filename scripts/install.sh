@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap-engines.sh
+bash scripts/browser.sh
 bash scripts/deps.sh
 if [ "$(readlink -f "$(command -v berth 2>/dev/null || true)")" != "$(readlink -f bin/berth.cjs)" ]; then
   echo "install: linking the berth command (npm link)"

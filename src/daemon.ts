@@ -2,6 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createApiServer } from './api/server.js';
+import { UiGate } from './ui/ui-gate.js';
 import { Berth } from './berth.js';
 import type { Logger } from './common/logger.js';
 import { VERSION } from './common/version.js';
@@ -220,9 +221,10 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     cleanups.push(() => rmSync(config.socket, { force: true }));
     if (config.tcp && config.token) {
       const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readSecretFile(config.tlsKey, 'TLS key') } : undefined;
-      const tcp = createApiServer({ ...api, listener: 'tcp', token: config.token, trust: config.tcpTrust, unauthenticatedPerMinute: limits.unauthenticatedPerMinute, ...(tls ? { tls } : {}) });
-      servers.push(tcp);
       const m = /^\[?(.*?)\]?:(\d+)$/.exec(config.tcp);
+      const uiGate = new UiGate({ token: config.token, cookieName: `berth_ui_${m?.[2] ?? ''}`, secure: tls !== undefined, hosts: [...(m?.[1] ? [m[1]] : []), ...(config.uiHosts ?? [])] });
+      const tcp = createApiServer({ ...api, listener: 'tcp', token: config.token, trust: config.tcpTrust, unauthenticatedPerMinute: limits.unauthenticatedPerMinute, uiGate, ...(tls ? { tls } : {}) });
+      servers.push(tcp);
       await tcp.listen({ host: m?.[1] ?? '127.0.0.1', port: Number(m?.[2]) });
     }
     dlog.info({ socket: config.socket, tcp: config.tcp, tls: config.tcp ? Boolean(config.tlsCert) : undefined, engine: berth.engine?.kind ?? 'none (local backend)', dataDir: config.dataDir }, 'berth daemon listening');

@@ -206,6 +206,12 @@ export function openApiDocument(version: string): Record<string, unknown> {
           responses: { '200': { description: 'AuditEntry[]' } },
         },
       },
+      '/v1/ui/login-codes': {
+        post: {
+          summary: "TCP only: a one-time login link to the dashboard (/ui/) for the token's holder (`berth --url ... ui`); valid 5 minutes, used once",
+          responses: { '201': { description: '{ code, path }: open path (`/ui/login?code=...`) on this listener' } },
+        },
+      },
       ...volumePaths(),
       ...imagePaths(),
       ...workflowPaths(),

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Berth } from '../berth.js';
 import { BerthError } from '../common/errors.js';
@@ -20,6 +21,8 @@ import { systemRoutes } from './routes/system.js';
 import { terminalRoutes } from './routes/terminals.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { workflowRoutes } from './routes/workflows.js';
+import type { UiGate } from '../ui/ui-gate.js';
+import { hasUiSession, uiRoutes } from '../ui/ui-routes.js';
 
 export interface ApiServerOptions {
   berth: Berth;
@@ -46,6 +49,10 @@ export interface ApiServerOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Refused requests the audit log records per minute (see `auditWriter`). */
   unauthenticatedPerMinute?: number;
+  /** The dashboard's login gate (TCP): a session cookie it issued stands in for the token. Absent: `/ui/` is served openly (unix socket). */
+  uiGate?: UiGate;
+  /** The built dashboard's directory; default `dist/web/`. */
+  webDir?: string;
 }
 
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -73,10 +80,11 @@ export function createApiServer(o: ApiServerOptions): FastifyInstance {
     log: o.log,
   });
   registerAuditHook(app, audit);
+  uiRoutes(app, { ...(o.webDir ? { webDir: o.webDir } : {}), ...(o.uiGate ? { gate: o.uiGate } : {}) });
   if (o.token) {
     const token = o.token;
     app.addHook('onRequest', async (req) => {
-      if (!tokenMatches(req.headers.authorization, token)) {
+      if (!hasUiSession(req) && !tokenMatches(req.headers.authorization, token)) {
         throw new BerthError('Unauthorized', 'missing or wrong bearer token; send Authorization: Bearer <token>');
       }
     });
@@ -99,11 +107,12 @@ export function createApiServer(o: ApiServerOptions): FastifyInstance {
   volumeRoutes(app, () => o.berth.volumes);
   workflowRoutes(app, o.berth.workflows);
   const token = o.token;
+  const gate = o.uiGate;
   const closeTerminals = terminalRoutes(app.server, {
     sessions: o.berth.sessions,
     log: o.log,
     audit,
-    ...(token ? { authorize: (h: string | undefined) => tokenMatches(h, token) } : {}),
+    ...(token ? { authorize: (req: IncomingMessage) => tokenMatches(req.headers.authorization, token) || gate?.upgradeAllowed(req) === true } : {}),
     ...(o.terminalPingMs ? { pingMs: o.terminalPingMs } : {}),
   });
   // Upgraded sockets count as open connections: close them, or they hold the shutdown.

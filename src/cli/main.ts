@@ -12,6 +12,7 @@ import { registerSecurityCommands } from './security-commands.js';
 import { registerVolumeCommands } from './volume-commands.js';
 import { registerImageCommands } from './image-commands.js';
 import { registerWorkflowCommands } from './workflow-commands.js';
+import { registerUiCommand } from './ui-command.js';
 
 
 const program = new Command()
@@ -107,6 +108,7 @@ registerSecurityCommands(program);
 registerVolumeCommands(program);
 registerImageCommands(program);
 registerWorkflowCommands(program);
+registerUiCommand(program);
 
 /** Runs the CLI (bin/berth.cjs calls this); exits the process when the command is done. */
 export async function main(argv: string[]): Promise<void> {

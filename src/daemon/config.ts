@@ -36,6 +36,8 @@ export const daemonConfigSchema = z.strictObject({
    */
   tcp: z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:]+):\d{1,5}$/, 'must be host:port').optional(),
   /** Bearer token for TCP (at least 16 characters): from `tokenFile`, `BERTH_TOKEN` or the config file, never argv. */
+  /** Host names the dashboard answers to on TCP besides IP literals and `localhost` (DNS rebinding protection). */
+  uiHosts: z.array(z.string().min(1)).optional(),
   token: z.string().min(16, 'must be at least 16 characters').optional(),
   /** A file (mode 0600 or stricter) holding the TCP token; read at start. */
   tokenFile: z.string().startsWith('/', 'must be an absolute path').optional(),

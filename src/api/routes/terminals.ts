@@ -13,8 +13,8 @@ import { CLOSE_ERROR, closeCodeFor, shellOptionsFromQuery, type ControlMessage }
 export interface TerminalRoutesOptions {
   sessions: SessionsApi;
   log: Logger;
-  /** Checks the Authorization header (TCP); undefined: no check. */
-  authorize?: (header: string | undefined) => boolean;
+  /** Checks the request's credentials (TCP: the bearer token, or a dashboard session); undefined: no check. */
+  authorize?: (req: IncomingMessage) => boolean;
   /** Keep-alive ping interval, ms (default 30000). A peer that misses two pongs is dropped; an idle one never is. */
   pingMs?: number;
   /** Told of every terminal when it closes (result `ok`), and of every refused one (its error code). */
@@ -95,7 +95,7 @@ export function terminalRoutes(server: Server, o: TerminalRoutesOptions): () => 
       o.audit?.({ peer, at, action: m ? `WS /v1/sessions/:id/${m[2]}` : `WS ${url.pathname}`, target: m?.[1] ?? '', result, status, requestId });
     void (async () => {
       if (!m) throw new BerthError('NotFound', `no WebSocket route ${url.pathname}; use /v1/sessions/{id}/shell or /attach`);
-      if (o.authorize && !o.authorize(req.headers.authorization)) throw new BerthError('Unauthorized', 'missing or wrong bearer token; send Authorization: Bearer <token>');
+      if (o.authorize && !o.authorize(req)) throw new BerthError('Unauthorized', 'missing or wrong bearer token; send Authorization: Bearer <token>');
       let id: string;
       try {
         id = decodeURIComponent(m[1]!);
