@@ -51,7 +51,7 @@ export async function packHostPath(hostPath: string, as: string | undefined, cou
   content.pipe(
     pack.entry({ name: as ?? basename(hostPath), size: st.size, mode: st.mode & 0o777, mtime: st.mtime }, (err) => (err ? pack.destroy(err) : pack.finalize())),
   );
-  return { archive: pack as unknown as Readable, isDir: false };
+  return { archive: Readable.from(pack as unknown as AsyncIterable<Buffer>), isDir: false };
 }
 
 /** Where a file copied out lands: `hostPath`, or `hostPath/<its name>` when that is a directory (as `docker cp`). */

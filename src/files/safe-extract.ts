@@ -3,7 +3,6 @@ import { constants } from 'node:fs';
 import { link, lstat, lutimes, mkdir, open, realpath, rename, rm, symlink } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline as pipe } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { BerthError } from '../common/errors.js';
@@ -106,7 +105,15 @@ export async function extractSafely(archive: Readable, target: string, o: SafeEx
   const chain = new PinnedChain(await PinnedDir.openRoot(await realpath(confine)));
   const prefix = componentsOf(below.split(sep).join('/'));
   const extract = tar.extract();
-  pipe(archive, extract, () => undefined);
+  // By hand, not stream.pipeline: the archive may be a streamx stream (tar-stream's pack). A
+  // source that fails or closes before its end fails the extraction instead of leaving it waiting.
+  let ended = false;
+  archive.once('end', () => (ended = true));
+  archive.once('error', (err: Error) => extract.destroy(err));
+  archive.once('close', () => {
+    if (!ended) extract.destroy(new BerthError('InvalidArgument', 'the archive stream closed before its end'));
+  });
+  archive.pipe(extract);
   const result: SafeExtractResult = { files: 0, directories: 0, symlinks: 0, bytes: 0 };
   /** `dev:ino` of every regular file this archive wrote: the only things a hard link may name. */
   const written = new Set<string>();
