@@ -113,7 +113,6 @@ export async function extractSafely(archive: Readable, target: string, o: SafeEx
   archive.once('close', () => {
     if (!ended) extract.destroy(new BerthError('InvalidArgument', 'the archive stream closed before its end'));
   });
-  archive.pipe(extract);
   const result: SafeExtractResult = { files: 0, directories: 0, symlinks: 0, bytes: 0 };
   /** `dev:ino` of every regular file this archive wrote: the only things a hard link may name. */
   const written = new Set<string>();
@@ -127,6 +126,9 @@ export async function extractSafely(archive: Readable, target: string, o: SafeEx
   };
   try {
     await parentOf(root, ['.']);
+    // Piped only now, with its iterator made in the same tick: entries tar-stream emits before
+    // anyone iterates are lost, and a short archive would end before the loop starts.
+    archive.pipe(extract);
     for await (const entry of extract) {
       const h = entry.header;
       const raw = h.name;
