@@ -41,7 +41,7 @@ export async function packHostPath(hostPath: string, as: string | undefined, cou
   const st = await stat(hostPath).catch(() => undefined);
   if (!st) throw new BerthError('NotFound', `host path ${hostPath} does not exist`, { details: { hostPath } });
   if (st.isDirectory()) {
-    return { archive: counted(pipeline(Readable.from(tarFs.pack(hostPath) as AsyncIterable<Buffer>), coalesce(), () => undefined), counter), isDir: true };
+    return { archive: counted(pipeline(Readable.from(tarFs.pack(hostPath, { umask: 0 } as tarFs.PackOptions) as AsyncIterable<Buffer>), coalesce(), () => undefined), counter), isDir: true };
   }
   if (!st.isFile()) throw new BerthError('InvalidArgument', `${hostPath} is not a regular file or a directory`, { details: { hostPath } });
   const pack = tar.pack();

@@ -108,10 +108,15 @@ export async function extractSafely(archive: Readable, target: string, o: SafeEx
   // By hand, not stream.pipeline: the archive may be a streamx stream (tar-stream's pack). A
   // source that fails or closes before its end fails the extraction instead of leaving it waiting.
   let ended = false;
+  let failure: Error | undefined;
+  const fail = (err: Error) => {
+    failure ??= err;
+    extract.destroy(err);
+  };
   archive.once('end', () => (ended = true));
-  archive.once('error', (err: Error) => extract.destroy(err));
+  archive.once('error', fail);
   archive.once('close', () => {
-    if (!ended) extract.destroy(new BerthError('InvalidArgument', 'the archive stream closed before its end'));
+    if (!ended) fail(new BerthError('InvalidArgument', 'the archive stream closed before its end'));
   });
   const result: SafeExtractResult = { files: 0, directories: 0, symlinks: 0, bytes: 0 };
   /** `dev:ino` of every regular file this archive wrote: the only things a hard link may name. */
@@ -128,6 +133,7 @@ export async function extractSafely(archive: Readable, target: string, o: SafeEx
     await parentOf(root, ['.']);
     // Piped only now, with its iterator made in the same tick: entries tar-stream emits before
     // anyone iterates are lost, and a short archive would end before the loop starts.
+    if (failure) throw failure;
     archive.pipe(extract);
     for await (const entry of extract) {
       const h = entry.header;
