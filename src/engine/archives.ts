@@ -87,7 +87,12 @@ export class EngineArchives {
         return { body: readableBody(res), stat: statFromHeader(res.headers, path) };
       }
       const r = await socketGet(address, `/containers/${encodeURIComponent(id)}/archive?${new URLSearchParams({ path })}`);
-      return { body: r.body, stat: statFromHeader(r.headers, path) };
+      try {
+        return { body: r.body, stat: statFromHeader(r.headers, path) };
+      } catch (err) {
+        r.body.close();
+        throw err;
+      }
     });
   }
 

@@ -41,7 +41,7 @@ export async function packHostPath(hostPath: string, as: string | undefined, cou
   const st = await stat(hostPath).catch(() => undefined);
   if (!st) throw new BerthError('NotFound', `host path ${hostPath} does not exist`, { details: { hostPath } });
   if (st.isDirectory()) {
-    return { archive: counted(pipeline(Readable.from(tarFs.pack(hostPath) as AsyncIterable<Buffer>), coalesce(), () => undefined), counter), isDir: true };
+    return { archive: counted(pipeline(Readable.from(tarFs.pack(hostPath, { umask: 0 } as tarFs.PackOptions) as AsyncIterable<Buffer>), coalesce(), () => undefined), counter), isDir: true };
   }
   if (!st.isFile()) throw new BerthError('InvalidArgument', `${hostPath} is not a regular file or a directory`, { details: { hostPath } });
   const pack = tar.pack();
@@ -51,7 +51,7 @@ export async function packHostPath(hostPath: string, as: string | undefined, cou
   content.pipe(
     pack.entry({ name: as ?? basename(hostPath), size: st.size, mode: st.mode & 0o777, mtime: st.mtime }, (err) => (err ? pack.destroy(err) : pack.finalize())),
   );
-  return { archive: pack as unknown as Readable, isDir: false };
+  return { archive: Readable.from(pack as unknown as AsyncIterable<Buffer>), isDir: false };
 }
 
 /** Where a file copied out lands: `hostPath`, or `hostPath/<its name>` when that is a directory (as `docker cp`). */

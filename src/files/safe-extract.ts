@@ -3,7 +3,6 @@ import { constants } from 'node:fs';
 import { link, lstat, lutimes, mkdir, open, realpath, rename, rm, symlink } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline as pipe } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { BerthError } from '../common/errors.js';
@@ -106,7 +105,19 @@ export async function extractSafely(archive: Readable, target: string, o: SafeEx
   const chain = new PinnedChain(await PinnedDir.openRoot(await realpath(confine)));
   const prefix = componentsOf(below.split(sep).join('/'));
   const extract = tar.extract();
-  pipe(archive, extract, () => undefined);
+  // By hand, not stream.pipeline: the archive may be a streamx stream (tar-stream's pack). A
+  // source that fails or closes before its end fails the extraction instead of leaving it waiting.
+  let ended = false;
+  let failure: Error | undefined;
+  const fail = (err: Error) => {
+    failure ??= err;
+    extract.destroy(err);
+  };
+  archive.once('end', () => (ended = true));
+  archive.once('error', fail);
+  archive.once('close', () => {
+    if (!ended) fail(new BerthError('InvalidArgument', 'the archive stream closed before its end'));
+  });
   const result: SafeExtractResult = { files: 0, directories: 0, symlinks: 0, bytes: 0 };
   /** `dev:ino` of every regular file this archive wrote: the only things a hard link may name. */
   const written = new Set<string>();
@@ -120,6 +131,10 @@ export async function extractSafely(archive: Readable, target: string, o: SafeEx
   };
   try {
     await parentOf(root, ['.']);
+    // Piped only now, with its iterator made in the same tick: entries tar-stream emits before
+    // anyone iterates are lost, and a short archive would end before the loop starts.
+    if (failure) throw failure;
+    archive.pipe(extract);
     for await (const entry of extract) {
       const h = entry.header;
       const raw = h.name;

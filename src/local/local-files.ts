@@ -142,7 +142,7 @@ export class LocalFiles implements SandboxFiles {
   async exportArchive(id: string, path: string): Promise<{ archive: Readable; type: FileType }> {
     await this.confined(id, path);
     const st = await this.lstatOrThrow(path);
-    const pack = tarFs.pack(dirname(path), { entries: [basename(path)] });
+    const pack = tarFs.pack(dirname(path), { entries: [basename(path)], umask: 0 } as tarFs.PackOptions);
     return { archive: Readable.from(pack as AsyncIterable<Buffer>), type: typeOf(st) };
   }
 
