@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Berth } from '../../src/index.js';
 import type { BerthEvent } from '../../src/monitor/event-bus.js';
 import { SNAPSHOT_REPO } from '../../src/session/session-manager.js';
-import { daemonDirs, runCli, spawnDaemon, type DaemonProcess } from '../support/daemon.js';
+import { daemonDirs, runCli, type DaemonProcess } from '../support/daemon.js';
+import { startPatientDaemon } from '../support/patient-daemon.js';
 import { engineUnderTest, FIXTURE_IMAGE } from '../support/engine.js';
 import { runId, TEST_LABEL, uniqueName } from '../support/names.js';
 
@@ -54,7 +55,7 @@ describe(`secret environment (${engineUnderTest()})`, () => {
   let closeEvents = () => {};
 
   beforeAll(async () => {
-    daemon = await spawnDaemon(dirs, { DATABRICKS_HOST: secrets.hostHost, DATABRICKS_TOKEN: secrets.hostToken, BERTH_PROBE_SECRET: berthOwn });
+    daemon = await startPatientDaemon(dirs, { env: { DATABRICKS_HOST: secrets.hostHost, DATABRICKS_TOKEN: secrets.hostToken, BERTH_PROBE_SECRET: berthOwn } });
     const sub = await daemon.client.monitor.events();
     closeEvents = sub.close;
     void (async () => {
@@ -190,7 +191,7 @@ describe(`secret environment (${engineUnderTest()})`, () => {
       daemon.child.kill('SIGTERM');
       await daemon.exited;
       const log = daemon.log();
-      daemon = await spawnDaemon(dirs, { DATABRICKS_HOST: secrets.hostHost, DATABRICKS_TOKEN: secrets.hostToken });
+      daemon = await startPatientDaemon(dirs, { env: { DATABRICKS_HOST: secrets.hostHost, DATABRICKS_TOKEN: secrets.hostToken } });
       expect((await daemon.client.sessions.exec(s.id, { cmd: ['sh', '-c', 'echo $LOCAL_SECRET'] })).stdout).toBe(`${value}\n`);
       expect(log.includes(value)).toBe(false);
       expect(filesUnder(dirs.dataDir).filter((f) => f.bytes.includes(value)).map((f) => f.path)).toEqual([]);
