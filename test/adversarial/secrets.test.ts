@@ -169,6 +169,26 @@ describe(`secret environment (${engineUnderTest()})`, () => {
     }
   });
 
+  it('an untrusted caller cannot pull the daemon environment into a sandbox with envFromHost', async () => {
+    const { request } = await import('node:http');
+    const body = JSON.stringify({ image: FIXTURE_IMAGE, labels, envFromHost: ['DATABRICKS_*'] });
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(
+        { socketPath: dirs.socket, method: 'POST', path: '/v1/sessions', headers: { 'content-type': 'application/json', 'x-berth-trust': 'untrusted' } },
+        (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(answer.status).toBe(403);
+    expect(answer.text).toContain('envFromHost');
+    expect(leaks(answer.text)).toEqual([]);
+  });
+
   it('no secret value is in the data dir (SQLite file, WAL, anything), the audit table, the daemon log (debug level) or the event stream', async () => {
     const files = filesUnder(dirs.dataDir);
     expect(files.some((f) => f.path.endsWith('berth.db'))).toBe(true);
