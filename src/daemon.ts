@@ -11,7 +11,7 @@ import { installRejectionSafetyNet } from './daemon/safety-net.js';
 import { acquireLock } from './daemon/lock.js';
 import { DAEMON_UMASK, ensurePrivateDir, makePrivate } from './daemon/private-state.js';
 import { readSecretFile } from './daemon/token-file.js';
-import { listenOnUnixSocket } from './daemon/unix-socket.js';
+import { groupId, listenOnUnixSocket, prepareSocketDir } from './daemon/unix-socket.js';
 import { auditLimits } from './store/audit-limits.js';
 import { HealthMonitor } from './health/health-monitor.js';
 import { AlertManager } from './monitor/alert-manager.js';
@@ -45,6 +45,8 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
   const cleanups: Array<() => Promise<void> | void> = [() => void process.umask(umaskBefore)];
   try {
     ensurePrivateDir(config.dataDir);
+    // Refuse a bad socket directory before connecting to anything (it is checked again at listen).
+    prepareSocketDir(dirname(config.socket), config.socketGroup === undefined ? undefined : groupId(config.socketGroup), log);
     cleanups.push(acquireLock(join(config.dataDir, 'daemon.lock')));
   } catch (err) {
     process.umask(umaskBefore);

@@ -29,6 +29,6 @@ export function registerSecurityCommands(program: Command): void {
       const c = await clientFor(g());
       const rows = await c.security.audit({ ...(since !== undefined ? { since } : {}), ...(limit ? { limit } : {}) });
       if (o.json) return void out(`${JSON.stringify(rows, null, 2)}\n`);
-      out(table([['TIME', 'ACTOR', 'ACTION', 'TARGET', 'RESULT', 'MS'], ...rows.map((e) => [new Date(e.at).toISOString(), e.actor, e.action, e.target, e.result, String(Math.round(e.durationMs))])]));
+      out(table([['TIME', 'ACTOR', 'PEER', 'ACTION', 'TARGET', 'RESULT', 'MS'], ...rows.map((e) => [new Date(e.at).toISOString(), e.actor, e.peer || '-', e.action, e.target, e.result, String(Math.round(e.durationMs))])]));
     });
 }

@@ -117,6 +117,11 @@ export class SessionManager implements SessionsApi {
     let fellBack = false;
     try {
       const parsed = parseSessionRequest(input);
+      if (parsed.envFromHost && trust === 'untrusted') {
+        throw new BerthError('PolicyDenied', "envFromHost reads the daemon's own environment: only an operator (the socket or the TCP token, not an untrusted caller) may use it; pass the values as secretEnv instead", {
+          details: { problems: [{ path: 'envFromHost', message: 'not allowed for untrusted callers' }] },
+        });
+      }
       const taken = parsed.envFromHost ? takeHostEnv(parsed.envFromHost, this.d.hostEnv ?? process.env) : undefined;
       const withSecrets = taken ? { ...input, secretEnv: { ...taken, ...parsed.secretEnv } } : input;
       const variant = parsed.backend === 'local' ? undefined : parsed.variant;

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Berth } from '../../src/index.js';
 import type { BerthEvent } from '../../src/monitor/event-bus.js';
 import { SNAPSHOT_REPO } from '../../src/session/session-manager.js';
-import { daemonDirs, runCli, spawnDaemon, type DaemonProcess } from '../support/daemon.js';
+import { daemonDirs, runCli, type DaemonProcess } from '../support/daemon.js';
+import { startPatientDaemon } from '../support/patient-daemon.js';
 import { engineUnderTest, FIXTURE_IMAGE } from '../support/engine.js';
 import { runId, TEST_LABEL, uniqueName } from '../support/names.js';
 
@@ -54,7 +55,7 @@ describe(`secret environment (${engineUnderTest()})`, () => {
   let closeEvents = () => {};
 
   beforeAll(async () => {
-    daemon = await spawnDaemon(dirs, { DATABRICKS_HOST: secrets.hostHost, DATABRICKS_TOKEN: secrets.hostToken, BERTH_PROBE_SECRET: berthOwn });
+    daemon = await startPatientDaemon(dirs, { env: { DATABRICKS_HOST: secrets.hostHost, DATABRICKS_TOKEN: secrets.hostToken, BERTH_PROBE_SECRET: berthOwn } });
     const sub = await daemon.client.monitor.events();
     closeEvents = sub.close;
     void (async () => {
@@ -168,6 +169,26 @@ describe(`secret environment (${engineUnderTest()})`, () => {
     }
   });
 
+  it('an untrusted caller cannot pull the daemon environment into a sandbox with envFromHost', async () => {
+    const { request } = await import('node:http');
+    const body = JSON.stringify({ image: FIXTURE_IMAGE, labels, envFromHost: ['DATABRICKS_*'] });
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(
+        { socketPath: dirs.socket, method: 'POST', path: '/v1/sessions', headers: { 'content-type': 'application/json', 'x-berth-trust': 'untrusted' } },
+        (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(answer.status).toBe(403);
+    expect(answer.text).toContain('envFromHost');
+    expect(leaks(answer.text)).toEqual([]);
+  });
+
   it('no secret value is in the data dir (SQLite file, WAL, anything), the audit table, the daemon log (debug level) or the event stream', async () => {
     const files = filesUnder(dirs.dataDir);
     expect(files.some((f) => f.path.endsWith('berth.db'))).toBe(true);
@@ -190,7 +211,7 @@ describe(`secret environment (${engineUnderTest()})`, () => {
       daemon.child.kill('SIGTERM');
       await daemon.exited;
       const log = daemon.log();
-      daemon = await spawnDaemon(dirs, { DATABRICKS_HOST: secrets.hostHost, DATABRICKS_TOKEN: secrets.hostToken });
+      daemon = await startPatientDaemon(dirs, { env: { DATABRICKS_HOST: secrets.hostHost, DATABRICKS_TOKEN: secrets.hostToken } });
       expect((await daemon.client.sessions.exec(s.id, { cmd: ['sh', '-c', 'echo $LOCAL_SECRET'] })).stdout).toBe(`${value}\n`);
       expect(log.includes(value)).toBe(false);
       expect(filesUnder(dirs.dataDir).filter((f) => f.bytes.includes(value)).map((f) => f.path)).toEqual([]);

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Berth, BerthClient } from '../../src/index.js';
-import { daemonDirs, spawnDaemon, type DaemonProcess } from '../support/daemon.js';
+import { daemonDirs, type DaemonProcess } from '../support/daemon.js';
+import { startPatientDaemon } from '../support/patient-daemon.js';
 import { engineUnderTest, FIXTURE_IMAGE } from '../support/engine.js';
 import { runId, TEST_LABEL, uniqueName } from '../support/names.js';
 
@@ -38,7 +39,7 @@ function modesUnder(dir: string, rel = ''): string[] {
 }
 
 /**
- * Runs the CLI until it exits (or 20 s, then kills it: a daemon that should have refused
+ * Runs the CLI until it exits (or 90 s, then kills it: a daemon that should have refused
  * to start and did not). Resolves with its exit code (null when it had to be killed).
  */
 function runUntilExit(args: string[], o: { env?: Record<string, string>; umask?: string } = {}): Promise<{ code: number | null; stderr: string; stdout: string }> {
@@ -50,30 +51,12 @@ function runUntilExit(args: string[], o: { env?: Record<string, string>; umask?:
     let stdout = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const killer = setTimeout(() => child.kill('SIGKILL'), 90_000);
     child.once('exit', (code) => {
       clearTimeout(killer);
       resolve({ code, stderr, stdout });
     });
   });
-}
-
-/** Starts `berth daemon` under a umask (through sh) and waits until it answers on its socket. */
-async function daemonUnderUmask(umask: string, socket: string, dataDir: string): Promise<DaemonProcess> {
-  const child = spawn('/bin/sh', ['-c', `umask ${umask}; exec "$0" "$@"`, process.execPath, BIN, '--socket', socket, 'daemon', '--data-dir', dataDir, '--engine', engineUnderTest()], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  child.stderr.on('data', (d: Buffer) => (log += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
-  const client = BerthClient.connect({ socketPath: socket });
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}: ${log}`);
-    if (await client.ping().then(() => true, () => false)) return { child, client, log: () => log, exited };
-    await sleep(50);
-  }
-  child.kill('SIGKILL');
-  throw new Error(`daemon did not answer: ${log}`);
 }
 
 describe(`state the daemon keeps (${engineUnderTest()})`, () => {
@@ -108,7 +91,7 @@ describe(`state the daemon keeps (${engineUnderTest()})`, () => {
     chmodSync(d.dataDir, 0o755);
     writeFileSync(join(d.dataDir, 'berth.db'), '', { mode: 0o644 });
     writeFileSync(join(d.dataDir, 'daemon.lock'), '999999999', { mode: 0o644 });
-    const p = track(await daemonUnderUmask('022', d.socket, d.dataDir));
+    const p = track(await startPatientDaemon({ socket: d.socket, dataDir: d.dataDir }, { umask: '022' }));
     await p.client.sessions.list();
     expect(modeOf(d.dataDir)).toBe(0o700);
     const loose = modesUnder(d.dataDir).filter((line) => Number.parseInt(line.split(' ')[1]!, 8) & 0o077);
@@ -120,7 +103,7 @@ describe(`state the daemon keeps (${engineUnderTest()})`, () => {
   it('under umask 000 the socket is 0600 and its new directory 0700; a 0755 socket directory is tightened', async () => {
     const d = newDirs('sock');
     const fresh = join(d.dir, 'run', 'berth.sock');
-    const p = track(await daemonUnderUmask('000', fresh, d.dataDir));
+    const p = track(await startPatientDaemon({ socket: fresh, dataDir: d.dataDir }, { umask: '000' }));
     expect(modeOf(fresh)).toBe(0o600);
     expect(modeOf(join(d.dir, 'run'))).toBe(0o700);
     expect(modeOf(d.dataDir)).toBe(0o700);
@@ -131,7 +114,7 @@ describe(`state the daemon keeps (${engineUnderTest()})`, () => {
     const old = join(d.dir, 'old-run');
     mkdirSync(old, { mode: 0o755 });
     chmodSync(old, 0o755);
-    track(await daemonUnderUmask('000', join(old, 'berth.sock'), d.dataDir));
+    track(await startPatientDaemon({ socket: join(old, 'berth.sock'), dataDir: d.dataDir }, { umask: '000' }));
     expect(modeOf(old)).toBe(0o700);
     expect(modeOf(join(old, 'berth.sock'))).toBe(0o600);
   });
@@ -139,18 +122,7 @@ describe(`state the daemon keeps (${engineUnderTest()})`, () => {
   it('with a socket group, the directory is 0750 and the socket 0660 of that group, still from the start', async () => {
     const d = newDirs('group');
     const sock = join(d.dir, 'grp', 'berth.sock');
-    const child = spawn('/bin/sh', ['-c', 'umask 000; exec "$0" "$@"', process.execPath, BIN, '--socket', sock, 'daemon', '--data-dir', d.dataDir, '--engine', engineUnderTest(), '--socket-group', '0'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
-    const client = BerthClient.connect({ socketPath: sock });
-    let up = false;
-    for (let i = 0; i < 200 && !up && child.exitCode === null; i++) {
-      up = await client.ping().then(() => true, () => false);
-      if (!up) await sleep(50);
-    }
-    track({ child, client, log: () => '', exited });
-    expect(up).toBe(true);
+    track(await startPatientDaemon({ socket: sock, dataDir: d.dataDir }, { umask: '000', args: ['--engine', engineUnderTest(), '--socket-group', '0'] }));
     expect(modeOf(join(d.dir, 'grp'))).toBe(0o750);
     expect(lstatSync(join(d.dir, 'grp')).gid).toBe(0);
     expect(modeOf(sock)).toBe(0o660);
@@ -218,7 +190,7 @@ describe(`state the daemon keeps (${engineUnderTest()})`, () => {
     const tokenFile = join(d.dir, 'token');
     writeFileSync(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
     const port = await freePort();
-    const p = track(await spawnDaemon(d, {}, ['--engine', engineUnderTest(), '--tcp', `127.0.0.1:${port}`, '--token-file', tokenFile, '--tls-cert', cert, '--tls-key', key]));
+    const p = track(await startPatientDaemon(d, { args: ['--engine', engineUnderTest(), '--tcp', `127.0.0.1:${port}`, '--token-file', tokenFile, '--tls-cert', cert, '--tls-key', key] }));
     expect(readFileSync(`/proc/${p.child.pid}/cmdline`, 'utf8')).not.toContain(TOKEN);
     const url = `https://127.0.0.1:${port}`;
     const c = BerthClient.connect({ url, token: TOKEN, ca: readFileSync(cert) });
@@ -246,7 +218,7 @@ describe(`state the daemon keeps (${engineUnderTest()})`, () => {
   it('an unauthenticated flood of 8 KB paths leaves at most 60 short rows a minute in the audit log', async () => {
     const d = newDirs('flood');
     const port = await freePort();
-    const p = track(await spawnDaemon(d, { BERTH_TOKEN: TOKEN }, ['--engine', engineUnderTest(), '--tcp', `127.0.0.1:${port}`]));
+    const p = track(await startPatientDaemon(d, { env: { BERTH_TOKEN: TOKEN }, args: ['--engine', engineUnderTest(), '--tcp', `127.0.0.1:${port}`] }));
     const path = `/${'x'.repeat(8192)}`;
     for (let i = 0; i < 150; i++) {
       const status = await new Promise<number>((resolve, reject) => {
@@ -272,7 +244,7 @@ describe(`state the daemon keeps (${engineUnderTest()})`, () => {
     const d = newDirs('retention');
     mkdirSync(d.dataDir, { recursive: true });
     writeFileSync(join(d.dataDir, 'config.json'), JSON.stringify({ audit: { maxRows: 20, pruneIntervalMs: 1000 } }));
-    const p = track(await spawnDaemon(d));
+    const p = track(await startPatientDaemon(d));
     for (let i = 0; i < 40; i++) await p.client.sessions.create({ name: 'bad name!' }).catch(() => undefined);
     let count = Infinity;
     for (let i = 0; i < 100 && count > 20; i++) {
@@ -285,7 +257,7 @@ describe(`state the daemon keeps (${engineUnderTest()})`, () => {
   it('a TCP request aborted by its client is audited as the token and its peer, not as root on the unix socket', async () => {
     const d = newDirs('abort');
     const port = await freePort();
-    const p = track(await spawnDaemon(d, { BERTH_TOKEN: TOKEN }, ['--engine', engineUnderTest(), '--tcp', `127.0.0.1:${port}`]));
+    const p = track(await startPatientDaemon(d, { env: { BERTH_TOKEN: TOKEN }, args: ['--engine', engineUnderTest(), '--tcp', `127.0.0.1:${port}`] }));
     const s = await p.client.sessions.create({ name: uniqueName('abort'), image: FIXTURE_IMAGE, labels: { ...labels, 'berth.test.state': '1' } });
     try {
       // Output at once, so the response has begun when the client hangs up mid-stream.
