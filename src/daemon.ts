@@ -68,6 +68,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       volumePolicy: config.volumes,
       workflowDir: join(config.dataDir, 'workflows'),
       secretEnvPatterns: config.secretEnvPatterns,
+      agents: { dir: join(config.dataDir, 'agents') },
       logger: log,
     });
     cleanups.push(() => berth.close());
@@ -90,6 +91,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
         orphanGraceMs: config.orphanGraceMs,
       }).then(() => undefined);
     await doReconcile();
+    await berth.sessions.recoverAgents();
     if (berth.hasEngine) await berth.volumes.reconcile().catch((err: unknown) => dlog.warn({ err }, 'volume registry reconcile failed'));
     berth.workflows.recoverInterrupted();
 

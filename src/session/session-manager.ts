@@ -16,6 +16,7 @@ import type { NewSession, SessionRepository } from '../store/session-repository.
 import { withSessionMounts, type SessionVolumesRequest } from '../volume/session-volumes.js';
 import { assertEngineRequest, assertLocalRequest } from './create-checks.js';
 import type { EngineSide } from './engine-side.js';
+import type { AgentHub } from '../agent/agent-hub.js';
 import { SessionIo } from './session-io.js';
 import { DEFAULT_SECRET_ENV_PATTERNS, nameMatcher, splitEnv, takeHostEnv } from './secret-env.js';
 import { assertLive, findSession, noEngine, requireEngine } from './session-lookup.js';
@@ -67,6 +68,8 @@ export interface SessionManagerDeps {
   secretEnvPatterns?: readonly string[];
   /** Where `envFromHost` takes variables from; default this process's environment. */
   hostEnv?: NodeJS.ProcessEnv;
+  /** Session agents (fast exec, kept processes, shells); absent: engine exec only. */
+  agents?: AgentHub;
 }
 
 export interface ForkOptions {
@@ -205,11 +208,13 @@ export class SessionManager implements SessionsApi {
       const vols = how.volumes ? await side.volumes.prepareSession(id, how.volumes, { baseDir: meta.baseDir, labels: meta.labels }) : undefined;
       const mounted = vols ? withSessionMounts(spec, vols, meta.baseDir) : {};
       if (spec.network === sessionNetworkName(id)) await this.networks().ensureSessionNetwork(id, spec.labels ?? {});
-      container = await side.containers.create({ ...spec, ...mounted, name: containerName }, { labels: { [LABELS.session]: id }, trust: how.trust });
+      const systemMounts = this.d.agents ? await this.d.agents.prepare(id) : [];
+      container = await side.containers.create({ ...spec, ...mounted, name: containerName }, { labels: { [LABELS.session]: id }, trust: how.trust, systemMounts });
       this.d.repo.bindContainer(id, container.id);
       const cid = container.id;
       if (spec.labels?.[PROFILE_LABEL] === 'strict') await assertNonRoot(spec.user, async () => (await side.files.readFile(cid, '/etc/passwd', PASSWD_MAX_BYTES)).toString('utf8'));
       await container.start();
+      if (systemMounts.length) await this.d.agents?.launch(side.engine, id, container.id);
       await side.files.mkdirp(container.id, meta.baseDir);
       this.transition(id, 'running', 'started', this.now(), ['creating']);
       log.info({ containerId: container.id.slice(0, 12), image: spec.image }, 'session running');
@@ -217,6 +222,7 @@ export class SessionManager implements SessionsApi {
     } catch (err) {
       const reason = `creation failed: ${BerthError.from(err).message}`;
       if (container) await container.remove({ force: true }).catch(() => undefined);
+      this.d.agents?.release(id);
       if (how.volumes) await side.volumes.sessionEnded(id, { force: true });
       this.transition(id, 'failed', reason, this.now());
       await this.releaseNetworks(spec);
@@ -331,8 +337,19 @@ export class SessionManager implements SessionsApi {
     });
   }
 
+  /** The session, with the way its execs go now (`execPath`) when it runs on an engine. */
   async get(idOrName: string): Promise<Session> {
-    return this.find(idOrName);
+    const s = this.find(idOrName);
+    if (s.backend !== 'engine' || TERMINAL_STATES.has(s.state)) return s;
+    return { ...s, execPath: this.d.agents?.status(s.id) ?? { path: 'engine', reason: 'agents are off' } };
+  }
+
+  /** After a daemon restart: listen again for the agents of running engine sessions. */
+  async recoverAgents(): Promise<void> {
+    if (!this.d.agents) return;
+    for (const s of this.d.repo.list({ states: ['running', 'paused'] })) {
+      if (s.backend === 'engine') await this.d.agents.recover(s.id).catch((err: unknown) => this.d.log.warn({ err, sessionId: s.id }, 'could not listen for the session agent again'));
+    }
   }
 
   async stop(idOrName: string, options: StopSessionOptions = {}): Promise<Session> {
@@ -400,6 +417,7 @@ export class SessionManager implements SessionsApi {
       }
       this.transition(s.id, state, reason, this.now());
     });
+    this.d.agents?.release(s.id);
     if (s.backend === 'engine') {
       await this.d.engine?.volumes.sessionEnded(s.id).catch((err: unknown) => this.d.log.warn({ err, sessionId: s.id }, 'could not remove the session\'s volumes'));
       await this.releaseNetworks(s.spec);
