@@ -65,6 +65,7 @@ export class AgentConnection extends EventEmitter {
     super();
     sock.on('data', (d: Buffer) => this.onData(d));
     sock.on('error', (err) => this.shut(`socket error: ${err.message}`));
+    sock.on('end', () => this.shut('the agent closed the connection'));
     sock.on('close', () => this.shut('the agent closed the connection'));
   }
 

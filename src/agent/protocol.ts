@@ -139,29 +139,41 @@ export function printable(b: Buffer): string {
 /**
  * Splits bytes from the agent into frames. Every byte is untrusted: a length below the
  * header or above `MAX_PAYLOAD` is a protocol error (`push` throws and the connection
- * must be dropped); at most one frame's worth is ever buffered.
+ * must be dropped); at most one frame's worth is ever buffered, and a frame
+ * arriving a byte at a time is joined once, not once per byte.
  */
 export class FrameParser {
-  private pending: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private total = 0;
+  /** Bytes needed before parsing is worth trying again (a header, or the whole frame). */
+  private need = 4;
 
   push(chunk: Buffer): Frame[] {
-    let buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    this.chunks.push(chunk);
+    this.total += chunk.length;
+    if (this.total < this.need) return [];
+    let buf = this.chunks.length === 1 ? chunk : Buffer.concat(this.chunks, this.total);
     const frames: Frame[] = [];
+    this.need = 4;
     for (;;) {
       if (buf.length < 4) break;
       const len = buf.readUInt32BE(0);
       if (len < 5 || len > MAX_PAYLOAD + 5) throw new AgentProtocolError(`frame length ${len} outside 5..${MAX_PAYLOAD + 5}`);
-      if (buf.length < 4 + len) break;
+      if (buf.length < 4 + len) {
+        this.need = 4 + len;
+        break;
+      }
       frames.push({ type: buf.readUInt8(4), id: buf.readUInt32BE(5), payload: Buffer.from(buf.subarray(HEADER_BYTES, 4 + len)) });
       buf = buf.subarray(4 + len);
     }
-    this.pending = Buffer.from(buf);
+    this.chunks = buf.length ? [Buffer.from(buf)] : [];
+    this.total = buf.length;
     return frames;
   }
 
   /** Bytes of an incomplete frame held. */
   get buffered(): number {
-    return this.pending.length;
+    return this.total;
   }
 }
 
