@@ -79,9 +79,11 @@ static void buf_add(struct buf *b, const void *d, size_t n) {
   memcpy(b->p + b->len, d, n);
   b->len += n;
 }
+/* Drops n bytes from the front; an emptied large buffer is given back, so idle RSS stays small. */
 static void buf_drop(struct buf *b, size_t n) {
   memmove(b->p, b->p + n, b->len - n);
   b->len -= n;
+  if (b->len == 0 && b->cap > 65536) { free(b->p); b->p = NULL; b->cap = 0; }
 }
 static void put32(uint8_t *p, uint32_t v) { p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v; }
 static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }

@@ -1,3 +1,4 @@
+import { SessionProcesses } from './agent/session-processes.js';
 import { AgentHub } from './agent/agent-hub.js';
 import { packageRoot } from './common/package-root.js';
 import { tmpdir } from 'node:os';
@@ -140,6 +141,8 @@ export class Berth {
   readonly audit: AuditRepository;
   /** Workflow runs (steps as sessions). */
   readonly workflows: WorkflowManager;
+  /** Detached processes kept by session agents: start, list, wait, signal, input, output. */
+  readonly processes: SessionProcesses;
   /** The session agents; undefined without an engine or with `agents: false`. */
   readonly agents: AgentHub | undefined;
   private readonly db: Database;
@@ -223,6 +226,7 @@ export class Berth {
       ...(parts.hostEnv ? { hostEnv: parts.hostEnv } : {}),
     });
     this.files = new SessionFiles(this.sessions, this.opMetrics);
+    this.processes = new SessionProcesses({ repo: parts.repo, ...(this.agents ? { agents: this.agents } : {}), log });
     this.audit = new AuditRepository(parts.db);
     this.security = new SecurityService(this.sessions, parts.engine && new SecurityScorer(parts.engine, parts.policy.mounts, log, (id, path, max) => (this.engineSide as EngineSide).files.readFile(id, path, max)), this.audit);
     this.workflows = new WorkflowManager({

@@ -187,6 +187,12 @@ export class AgentConnection extends EventEmitter {
     this.send(FRAME.forget, id);
   }
 
+  /** Sends stdin to a process by id (attached or not); `eof` closes its stdin after. */
+  input(id: number, data: Buffer, eof = false): void {
+    for (let o = 0; o < data.length; o += MAX_PAYLOAD) this.send(FRAME.stdin, id, data.subarray(o, o + MAX_PAYLOAD));
+    if (eof) this.send(FRAME.stdin, id);
+  }
+
   signal(id: number, signo: number): void {
     this.send(FRAME.signal, id, Buffer.from([signo]));
   }

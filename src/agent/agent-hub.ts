@@ -24,6 +24,8 @@ export interface ExecPath {
   reason: string;
   /** The agent's pid in the container. */
   agentPid?: number;
+  /** ms from asking the engine to start the agent to its hello (at session creation). */
+  readyMs?: number;
 }
 
 export interface AgentMount {
@@ -86,6 +88,7 @@ export class AgentHub {
   async launch(engine: Engine, sessionId: string, containerId: string): Promise<ExecPath> {
     const slot = this.slots.get(sessionId);
     if (!slot) return this.status(sessionId);
+    const t0 = performance.now();
     try {
       const execId = await engine.createExec(containerId, {
         cmd: [AGENT_BINARY_TARGET, '--connect', `${AGENT_RUN_TARGET}/${SOCKET_NAME}`],
@@ -94,7 +97,7 @@ export class AgentHub {
         tty: false,
       });
       await engine.startExecDetached(execId);
-      await this.waitReady(sessionId, READY_TIMEOUT_MS);
+      if (await this.waitReady(sessionId, READY_TIMEOUT_MS)) slot.status = { ...slot.status, readyMs: Math.round((performance.now() - t0) * 10) / 10 };
     } catch (err) {
       slot.status = { path: 'engine', reason: `the agent could not be started: ${(err as Error).message}` };
       this.o.log.warn({ err, sessionId }, 'session agent did not start; engine exec is used');
