@@ -14,6 +14,7 @@ import { revealEnv } from './secret-env.js';
 import type { AgentHub } from '../agent/agent-hub.js';
 import type { AgentConnection } from '../agent/agent-connection.js';
 import { startAgentExec } from '../agent/agent-exec.js';
+import { openAgentShell } from '../agent/agent-shell.js';
 import { collectExec } from '../exec/run-exec.js';
 import { DEFAULT_MAX_OUTPUT_BYTES } from '../exec/exec-options.js';
 import type { ExecStream } from '../exec/exec-stream.js';
@@ -80,6 +81,9 @@ export class SessionIo {
     };
     this.d.repo.touch(s.id, this.d.now());
     if (s.backend === 'local') return this.d.local.sandbox(s.containerId ?? s.baseDir, this.env(s).spec ?? {}).openShell(o);
+    const agent = this.agentOf(s);
+    if (agent) return openAgentShell(agent, o, this.d.log.child({ sessionId: s.id }));
+    if (o.resume) throw new BerthError('Conflict', `session ${s.name} has no session agent now (${this.d.agents?.status(s.id).reason ?? 'agents are off'}); kept shells need it`);
     return openEngineShell(requireEngine(this.d.engine).engine, s.containerId ?? s.containerName, o, this.d.log.child({ sessionId: s.id }));
   }
 

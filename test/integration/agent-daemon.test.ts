@@ -70,6 +70,37 @@ describe(`detached processes through the daemon (${engineUnderTest()})`, () => {
     expect(await daemon.client.processes.list(s.id)).toEqual([]);
   });
 
+  it('keeps a shell through kill -9 of the daemon: scrollback replayed, then live in the same shell', async () => {
+    daemon ??= await spawnDaemon(dirs);
+    if (!session) session = (await daemon.client.sessions.create({ name: uniqueName('agentd'), image: FIXTURE_IMAGE, labels: { [TEST_LABEL]: runId() } })).id;
+    const s = session;
+    const shell = await daemon.client.sessions.openShell(s, { cmd: ['sh'] });
+    let seen = '';
+    shell.on('data', (d: Buffer) => (seen += d.toString()));
+    const until = async (re: RegExp, get: () => string) => {
+      for (let i = 0; i < 100 && !re.test(get()); i++) await sleep(100);
+      expect(get()).toMatch(re);
+    };
+    shell.write('echo "mark$((40+2))"; echo $$ > /tmp/shell.pid\n');
+    await until(/mark42/, () => seen);
+    const kept = (await daemon.client.processes.list(s)).find((p) => p.terminal);
+    expect(kept).toMatchObject({ running: true });
+    const pid = (await daemon.client.sessions.exec(s, { cmd: ['cat', '/tmp/shell.pid'] })).stdout.trim();
+
+    daemon.child.kill('SIGKILL');
+    await daemon.exited;
+    daemon = await spawnDaemon(dirs);
+    await agentReady(daemon.client, s);
+
+    const again = await daemon.client.sessions.openShell(s, { resume: kept!.id });
+    let replay = '';
+    again.on('data', (d: Buffer) => (replay += d.toString()));
+    await until(/mark42/, () => replay);
+    again.write('echo "same $$"; exit 3\n');
+    await until(new RegExp(`same ${pid}`), () => replay);
+    expect(await again.exit).toEqual({ exitCode: 3, detached: false });
+  });
+
   it('refuses an unknown session and a bad signal name with typed errors', async () => {
     daemon ??= await spawnDaemon(dirs);
     const r = await runCli(dirs.socket, ['proc', 'ls', 'no-such-session']);
