@@ -130,6 +130,11 @@ export class AgentHub {
     return slot.conn !== undefined && !slot.conn.closed;
   }
 
+  /** True when the session was made with an agent (berth listens for it). */
+  hasSlot(sessionId: string): boolean {
+    return this.slots.has(sessionId);
+  }
+
   /** The live connection to the session's agent, if any. */
   connection(sessionId: string): AgentConnection | undefined {
     const c = this.slots.get(sessionId)?.conn;

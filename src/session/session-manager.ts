@@ -344,6 +344,13 @@ export class SessionManager implements SessionsApi {
     return { ...s, execPath: this.d.agents?.status(s.id) ?? { path: 'engine', reason: 'agents are off' } };
   }
 
+  /** After its container started again: a session made with an agent gets it back (else engine exec, said in execPath). */
+  private async relaunchAgent(s: Session): Promise<void> {
+    if (s.backend !== 'engine' || !this.d.agents || !this.d.engine) return;
+    await this.d.agents.recover(s.id);
+    if (this.d.agents.hasSlot(s.id)) await this.d.agents.launch(this.d.engine.engine, s.id, s.containerId ?? s.containerName);
+  }
+
   /** After a daemon restart: listen again for the agents of running engine sessions. */
   async recoverAgents(): Promise<void> {
     if (!this.d.agents) return;
@@ -373,7 +380,10 @@ export class SessionManager implements SessionsApi {
     await this.changingState(s.id, async () => {
       const c = await this.io.sandboxOf(s);
       if (s.state === 'paused') await c.unpause();
-      else await c.start();
+      else {
+        await c.start();
+        await this.relaunchAgent(s);
+      }
       this.transition(s.id, 'running', 'started by request', this.now(), ['stopped', 'paused']);
     });
     return this.require(s.id);
@@ -396,6 +406,7 @@ export class SessionManager implements SessionsApi {
       await c.assertStartable?.();
       await c.stop({ graceSeconds: 2 });
       await c.start();
+      await this.relaunchAgent(s);
       this.transition(s.id, 'running', reason, this.now(), ['running', 'stopped', 'paused']);
     });
     return this.require(s.id);

@@ -28,7 +28,8 @@ describe(`detached processes through the daemon (${engineUnderTest()})`, () => {
     daemon = await spawnDaemon(dirs);
     const s = await daemon.client.sessions.create({ name: uniqueName('agentd'), image: FIXTURE_IMAGE, labels: { [TEST_LABEL]: runId() } });
     session = s.id;
-    expect((await daemon.client.sessions.get(s.id)).execPath).toMatchObject({ path: 'agent' });
+    const inspected = await runCli(dirs.socket, ['inspect', s.id]);
+    expect(JSON.parse(inspected.stdout)).toMatchObject({ execPath: { path: 'agent' } });
 
     const started = await runCli(dirs.socket, ['exec', '-d', s.id, '--', 'sh', '-c', 'i=0; while [ $i -lt 100000 ]; do echo line$i; i=$((i+1)); sleep 0.02; done']);
     expect(started.code).toBe(0);

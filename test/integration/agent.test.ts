@@ -101,6 +101,15 @@ describe(`session agent (${engineUnderTest()})`, () => {
     expect(await berth.sessions.exec(s.id, { cmd: ['sh', '-c', 'echo still here'] })).toMatchObject({ exitCode: 0, stdout: 'still here\n' });
   });
 
+  it('gets its agent back after the session is stopped and started', async () => {
+    const s = await create(FIXTURE_IMAGE);
+    await berth.sessions.stop(s.id, { graceSeconds: 0 });
+    expect((await berth.sessions.get(s.id)).execPath?.path).toBe('engine');
+    await berth.sessions.start(s.id);
+    expect((await berth.sessions.get(s.id)).execPath).toMatchObject({ path: 'agent' });
+    expect((await berth.sessions.exec(s.id, { cmd: ['echo', 'back'] })).stdout).toBe('back\n');
+  });
+
   it('refuses an impostor agent (wrong token) on the agent socket and keeps engine exec', async () => {
     const s = await create(FIXTURE_IMAGE);
     const path = (await berth.sessions.get(s.id)).execPath;
