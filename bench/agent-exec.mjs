@@ -67,9 +67,10 @@ for (const engine of engines) {
   const berth = await Berth.connect({ engine, instance: `bench-agent-${randomBytes(3).toString('hex')}` });
   const docker = new Docker({ socketPath: berth.engine.socketPath });
   const s = await berth.sessions.create({ image: 'berth-fixture:busybox', labels: { 'berth.bench': 'agent' } });
-  const d = await startBenchDaemon(engine);
-  const ds = await d.client.sessions.create({ image: 'berth-fixture:busybox' });
+  let d;
   try {
+    d = await startBenchDaemon(engine);
+    const ds = await d.client.sessions.create({ image: 'berth-fixture:busybox' });
     const path = (await berth.sessions.get(s.id)).execPath;
     const conn = berth.agents.connection(s.id);
     if (!conn) throw new Error(`no agent in the session: ${JSON.stringify(path)}`);
@@ -137,7 +138,7 @@ for (const engine of engines) {
   } finally {
     await berth.sessions.remove(s.id).catch(() => undefined);
     await berth.close();
-    await d.stop();
+    await d?.stop();
   }
 }
 host.stop();
