@@ -12,6 +12,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 else
   echo "deps: node_modules is current"
 fi
+bash scripts/agent.sh
 echo "deps: compiling TypeScript"
 npx --no-install tsc -p tsconfig.json
 node scripts/bundle-cli.mjs

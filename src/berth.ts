@@ -1,3 +1,6 @@
+import { SessionProcesses } from './agent/session-processes.js';
+import { AgentHub } from './agent/agent-hub.js';
+import { packageRoot } from './common/package-root.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BerthError, invalidArgument } from './common/errors.js';
@@ -98,6 +101,13 @@ export interface BerthConnectOptions {
   secretEnvPatterns?: readonly string[];
   /** Where a session's `envFromHost` takes variables from; default this process's environment. */
   hostEnv?: NodeJS.ProcessEnv;
+  /**
+   * Session agents (execs in about a millisecond, kept processes, shells that outlive the
+   * daemon): `false` turns them off. `dir` holds one socket directory per session (default
+   * `$TMPDIR/berth-agents-<uid>`); `binary` is the static agent (default `BERTH_AGENT_BIN`,
+   * else agent/build/berth-agent in the package; missing: no agents).
+   */
+  agents?: false | { dir?: string; binary?: string };
 }
 
 function baseImagesFromEnv(): Partial<Record<ImageVariant, string>> {
@@ -132,6 +142,10 @@ export class Berth {
   readonly audit: AuditRepository;
   /** Workflow runs (steps as sessions). */
   readonly workflows: WorkflowManager;
+  /** Detached processes kept by session agents: start, list, wait, signal, input, output. */
+  readonly processes: SessionProcesses;
+  /** The session agents; undefined without an engine or with `agents: false`. */
+  readonly agents: AgentHub | undefined;
   private readonly db: Database;
   private readonly engineSide: (EngineSide & { images: ImageService }) | undefined;
 
@@ -152,6 +166,7 @@ export class Berth {
     workflowDir?: string;
     secretEnvPatterns?: readonly string[];
     hostEnv?: NodeJS.ProcessEnv;
+    agents?: false | { dir?: string; binary?: string };
     log: Logger;
   }) {
     this.engine = parts.engine?.info;
@@ -187,7 +202,16 @@ export class Berth {
         checkHostPath: (path) => parts.policy.mounts.assertAllowed([{ type: 'bind', source: path, target: '/' }], 'operator', ['home']),
       }),
     };
+    this.agents =
+      parts.engine && parts.agents !== false
+        ? new AgentHub({
+            dir: parts.agents?.dir ?? join(tmpdir(), `berth-agents-${process.getuid?.() ?? 'user'}`),
+            binary: parts.agents?.binary ?? process.env.BERTH_AGENT_BIN ?? join(packageRoot(), 'agent', 'build', 'berth-agent'),
+            log,
+          })
+        : undefined;
     this.sessions = new SessionManager({
+      ...(this.agents ? { agents: this.agents } : {}),
       ...(this.engineSide ? { engine: this.engineSide } : {}),
       local: this.local,
       defaultBackend: parts.backend,
@@ -203,6 +227,7 @@ export class Berth {
       ...(parts.hostEnv ? { hostEnv: parts.hostEnv } : {}),
     });
     this.files = new SessionFiles(this.sessions, this.opMetrics);
+    this.processes = new SessionProcesses({ repo: parts.repo, ...(this.agents ? { agents: this.agents } : {}), log });
     this.audit = new AuditRepository(parts.db);
     this.security = new SecurityService(this.sessions, parts.engine && new SecurityScorer(parts.engine, parts.policy.mounts, log, (id, path, max) => (this.engineSide as EngineSide).files.readFile(id, path, max)), this.audit);
     this.workflows = new WorkflowManager({
@@ -312,12 +337,14 @@ export class Berth {
       ...(options.workflowDir ? { workflowDir: options.workflowDir } : {}),
       ...(options.secretEnvPatterns ? { secretEnvPatterns: options.secretEnvPatterns } : {}),
       ...(options.hostEnv ? { hostEnv: options.hostEnv } : {}),
+      ...(options.agents !== undefined ? { agents: options.agents } : {}),
       log,
     });
   }
 
   async close(): Promise<void> {
     await this.workflows.close();
+    this.agents?.close();
     await this.engineSide?.engine.close();
     if (this.db.open) this.db.close();
   }

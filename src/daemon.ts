@@ -72,6 +72,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       volumePolicy: config.volumes,
       workflowDir: join(config.dataDir, 'workflows'),
       secretEnvPatterns: config.secretEnvPatterns,
+      agents: { dir: join(config.dataDir, 'agents') },
       logger: log,
     });
     cleanups.push(() => berth.close());
@@ -105,6 +106,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
         orphanGraceMs: config.orphanGraceMs,
       }).then(() => undefined);
     await doReconcile();
+    await berth.sessions.recoverAgents();
     if (berth.hasEngine) await berth.volumes.reconcile().catch((err: unknown) => dlog.warn({ err }, 'volume registry reconcile failed'));
     // Marks interrupted runs failed at once; their step sessions end in the background (a stop each).
     const recovered = berth.workflows.recoverInterrupted().then(

@@ -1,3 +1,4 @@
+import { processRoutes } from './routes/processes.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -100,6 +101,7 @@ export function createApiServer(o: ApiServerOptions): FastifyInstance {
   const trustOf = requestTrust(o.trust);
   sessionRoutes(app, o.berth, trustOf);
   fileRoutes(app, o.berth, trustOf);
+  processRoutes(app, o.berth);
   imageRoutes(app, o.berth);
   monitorRoutes(app, o.berth, o.metrics, o.health);
   networkRoutes(app, o.berth);

@@ -57,6 +57,7 @@ export function shellOptionsFromQuery(q: URLSearchParams): ShellOptions {
     ...(q.get('user') ? { user: q.get('user') as string } : {}),
     ...(q.get('workdir') ? { workdir: q.get('workdir') as string } : {}),
     ...(q.get('detachKeys') !== null ? { detachKeys: q.get('detachKeys') as string } : {}),
+    ...(q.get('resume') ? { resume: q.get('resume') as string } : {}),
   };
 }
 
@@ -70,5 +71,6 @@ export function queryFromShellOptions(o: ShellOptions): URLSearchParams {
   if (o.user !== undefined) q.set('user', o.user);
   if (o.workdir !== undefined) q.set('workdir', o.workdir);
   if (o.detachKeys !== undefined) q.set('detachKeys', o.detachKeys);
+  if (o.resume !== undefined) q.set('resume', o.resume);
   return q;
 }

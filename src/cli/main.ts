@@ -6,6 +6,7 @@ import { fail } from './fail.js';
 import { registerFileCommands } from './file-commands.js';
 import { registerSessionCommands } from './session-commands.js';
 import { registerShellCommands } from './shell-commands.js';
+import { registerProcCommands } from './proc-commands.js';
 import { registerMonitorCommands } from './monitor-commands.js';
 import { registerNetworkCommands } from './network-commands.js';
 import { registerSecurityCommands } from './security-commands.js';
@@ -102,6 +103,7 @@ program
 registerSessionCommands(program);
 registerFileCommands(program);
 registerShellCommands(program);
+registerProcCommands(program);
 registerMonitorCommands(program);
 registerNetworkCommands(program);
 registerSecurityCommands(program);

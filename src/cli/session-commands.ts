@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { DEFAULT_SHELL_CMD } from '../interactive/shell-stream.js';
 import { clientFor, type GlobalOptions } from './client-factory.js';
 import { runExecCommand } from './exec-command.js';
+import { hasAgent, startDetached } from './proc-commands.js';
 import { table } from './table.js';
 import { securityText } from './security-commands.js';
 import type { SecurityProfileName } from '../security/security-profile.js';
@@ -105,9 +106,17 @@ export function registerSessionCommands(program: Command): void {
     .option('-w, --workdir <dir>', 'working directory')
     .option('-u, --user <user>', 'user')
     .option('--timeout <ms>', 'kill the command after this many ms')
-    .option('-d, --detach', 'start the command and return; it keeps running (without it, ctrl-C here kills the command in the session)')
+    .option('-d, --detach', 'start it in the background and print its handle: kept by the session agent (see `berth proc`), else a detached engine exec')
     .action(async (session: string, cmd: string[], o: { interactive?: boolean; env?: string[]; workdir?: string; user?: string; timeout?: string; detach?: boolean }) => {
       const env = keyValues(o.env, '--env');
+      if (o.detach && (await hasAgent(await clientFor(g()), session))) {
+        return startDetached(await clientFor(g()), session, cmd, {
+          ...(env ? { env } : {}),
+          ...(o.workdir ? { workdir: o.workdir } : {}),
+          ...(o.user ? { user: o.user } : {}),
+          ...(o.interactive ? { interactive: true } : {}),
+        });
+      }
       const timeoutMs = wholeNumber(o.timeout, '--timeout');
       let stdin: Buffer | undefined;
       if (o.interactive) {

@@ -20,11 +20,12 @@ export function registerShellCommands(program: Command): void {
     .option('-w, --workdir <dir>', 'working directory (default the session\'s)')
     .option('-u, --user <user>', 'user')
     .option('--detach-keys <keys>', 'keys that detach and leave the shell running (default ctrl-p,ctrl-q; "" for none)')
-    .action(async (session: string, cmd: string[], o: { env?: string[]; workdir?: string; user?: string; detachKeys?: string }) => {
+    .option('--attach <shell>', 'go back to a shell the session agent keeps (see `berth proc ls`): its scrollback, then live')
+    .action(async (session: string, cmd: string[], o: { env?: string[]; workdir?: string; user?: string; detachKeys?: string; attach?: string }) => {
       const env = keyValues(o.env, '--env');
       const common = { ...(env ? { env } : {}), ...(o.workdir ? { workdir: o.workdir } : {}), ...(o.user ? { user: o.user } : {}) };
       const client = await clientFor(g());
-      if (!process.stdin.isTTY) {
+      if (!process.stdin.isTTY && !o.attach) {
         const parts: Buffer[] = [];
         for await (const p of process.stdin) parts.push(p as Buffer);
         return runExecCommand(client, session, { cmd: cmd.length ? cmd : DEFAULT_SHELL_CMD, stdin: Buffer.concat(parts), ...common });
@@ -34,6 +35,7 @@ export function registerShellCommands(program: Command): void {
         ...size(),
         ...common,
         ...(o.detachKeys !== undefined ? { detachKeys: o.detachKeys } : {}),
+        ...(o.attach ? { resume: o.attach } : {}),
       });
       await runTerminal(shell);
     });

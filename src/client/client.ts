@@ -32,6 +32,8 @@ import { VolumesClient } from './volumes-client.js';
 import type { VolumesApi } from '../volume/volumes-api.js';
 import { ImagesClient } from './images-client.js';
 import { WorkflowsClient } from './workflow-client.js';
+import { ProcessesClient } from './processes-client.js';
+import type { ProcessesApi } from '../agent/processes-api.js';
 import { call, errorFrom, open, type Endpoint, seg } from './http.js';
 
 export interface BerthClientOptions {
@@ -61,7 +63,8 @@ async function* lines(source: AsyncIterable<Buffer>): AsyncGenerator<string> {
 }
 
 /** Splits an NDJSON frame response into stdout/stderr streams and a final frame. */
-function framesOf(res: IncomingMessage): { stdout: PassThrough; stderr: PassThrough; last: Promise<Frame | undefined> } {
+/** Splits an NDJSON exec-style response into stdout, stderr and its last frame. */
+export function framesOf(res: IncomingMessage): { stdout: PassThrough; stderr: PassThrough; last: Promise<Frame | undefined> } {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const last = (async () => {
@@ -193,6 +196,8 @@ export class BerthClient {
   readonly images: ImagesClient;
   /** Workflow runs (run by the daemon). */
   readonly workflows: WorkflowsClient;
+  /** Detached processes kept by session agents; the same interface as `Berth.processes`. */
+  readonly processes: ProcessesApi;
   readonly endpoint: Endpoint;
 
   private constructor(ep: Endpoint) {
@@ -205,6 +210,7 @@ export class BerthClient {
     this.volumes = new VolumesClient(ep);
     this.images = new ImagesClient(ep);
     this.workflows = new WorkflowsClient(ep);
+    this.processes = new ProcessesClient(ep);
   }
 
   /** Makes a client; nothing is sent until the first call. */

@@ -305,6 +305,13 @@ export class Engine {
     });
   }
 
+  /** Starts an exec without attaching to it: the process runs on by itself. */
+  async startExecDetached(execId: string): Promise<void> {
+    await this.call(`start exec ${execId}`, async () => {
+      await this.docker.getExec(execId).start({ Detach: true, Tty: false });
+    });
+  }
+
   async inspectExec(execId: string): Promise<ExecState> {
     const r = await this.call(`inspect exec ${execId}`, () => this.docker.getExec(execId).inspect());
     return { running: r.Running, exitCode: r.ExitCode ?? null, pid: r.Pid ?? 0 };

@@ -14,6 +14,8 @@ export interface ExecExit {
   exitCode: number;
   timedOut: boolean;
   durationMs: number;
+  /** Set when the command never started (session agent only): why; `exitCode` is then 127 or 126. */
+  spawnFailure?: { reason: 'not-found' | 'permission' | 'not-executable' | 'other'; message: string };
 }
 
 /** A running exec: read both streams (or the exec stalls on backpressure), await `exit`. */

@@ -17,6 +17,8 @@ export interface ExecResult {
   /** True when either stream passed `maxOutputBytes` and was cut. */
   truncated: boolean;
   durationMs: number;
+  /** Set when the command never started (session agent only): why; `exitCode` is then 127 or 126. */
+  spawnFailure?: { reason: 'not-found' | 'permission' | 'not-executable' | 'other'; message: string };
 }
 
 /** Runs a command to completion and returns its output and exit code. */
@@ -41,5 +43,6 @@ export async function collectExec(s: ExecStream, max: number): Promise<ExecResul
     timedOut: exit.timedOut,
     truncated: out.truncated || err.truncated,
     durationMs: exit.durationMs,
+    ...(exit.spawnFailure ? { spawnFailure: exit.spawnFailure } : {}),
   };
 }

@@ -13,6 +13,7 @@ const shellSchema = z.strictObject({
   user: z.string().regex(/^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$/, 'must be uid, uid:gid or a name').optional(),
   workdir: z.string().startsWith('/', 'must be an absolute path').optional(),
   detachKeys,
+  resume: z.string().regex(/^p?\d{1,10}$/, 'must be a shell handle like p123').optional(),
 });
 const attachSchema = z.strictObject({ cols: size.optional(), rows: size.optional(), detachKeys });
 

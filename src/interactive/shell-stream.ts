@@ -17,6 +17,12 @@ export interface ShellOptions {
   workdir?: string;
   /** Docker's format (`ctrl-p,ctrl-q`, default); an empty string turns detaching off. */
   detachKeys?: string;
+  /**
+   * Reattach to a shell the session agent keeps (handle `p123`, see `berth proc ls`):
+   * its scrollback (last 1 MiB) is replayed, then it goes live. `cmd`, env, user and
+   * workdir do not apply.
+   */
+  resume?: string;
 }
 
 export interface AttachOptions {

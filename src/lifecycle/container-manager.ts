@@ -10,11 +10,20 @@ import { TRUST_LABEL, type Trust } from '../security/trust.js';
 import { Container } from './container.js';
 import { listedName, plainName } from '../engine/names.js';
 
+/**
+ * Label listing the targets of berth's own bind mounts (the session agent), skipped by the
+ * re-check before start. Always set by berth (empty when none), so a spec's own label of
+ * that name never survives.
+ */
+export const SYSTEM_MOUNTS_LABEL = 'berth.system-mounts';
+
 export interface CreateContainerOptions {
   /** Labels berth adds on top of the spec's (e.g. `berth.session`). */
   labels?: Record<string, string>;
   /** Who asked (default `operator`): an `untrusted` caller's bind mounts are default-deny. Kept on the container for the checks before each start. */
   trust?: Trust;
+  /** berth's own bind mounts (the session agent), outside the caller's mount policy. */
+  systemMounts?: Array<{ source: string; target: string; readOnly: boolean }>;
 }
 
 export interface ListContainersOptions {
@@ -53,7 +62,15 @@ export class ContainerManager {
     const valid = assertValidSpec(spec);
     const trust = options.trust ?? 'operator';
     const resolved = this.policy.resolve(valid, trust);
-    const createOptions = toCreateOptions(resolved, { instance: this.instance, labels: { ...options.labels, [TRUST_LABEL]: trust } });
+    const createOptions = toCreateOptions(resolved, {
+      instance: this.instance,
+      labels: {
+        ...options.labels,
+        [TRUST_LABEL]: trust,
+        [SYSTEM_MOUNTS_LABEL]: (options.systemMounts ?? []).map((m) => m.target).join(','),
+      },
+      ...(options.systemMounts ? { systemMounts: options.systemMounts } : {}),
+    });
     const id = await this.engine.createContainer(createOptions);
     this.log.debug({ containerId: id.slice(0, 12), image: valid.image }, 'container created');
     return this.handle({ id, name: valid.name ?? id.slice(0, 12), tty: valid.tty ?? false });
@@ -72,7 +89,8 @@ export class ContainerManager {
   async assertStartable(idOrName: string): Promise<void> {
     const info = await this.engine.inspectContainer(idOrName);
     const trust: Trust = info.Config.Labels?.[TRUST_LABEL] === 'untrusted' ? 'untrusted' : 'operator';
-    const sources = (info.Mounts ?? []).filter((m) => m.Type === 'bind' && m.Source).map((m) => m.Source as string);
+    const own = new Set((info.Config.Labels?.[SYSTEM_MOUNTS_LABEL] ?? '').split(',').filter(Boolean));
+    const sources = (info.Mounts ?? []).filter((m) => m.Type === 'bind' && m.Source && !own.has(m.Destination ?? '')).map((m) => m.Source as string);
     this.policy.mounts.assertStartable(sources, trust);
   }
 

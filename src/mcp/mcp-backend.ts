@@ -2,6 +2,7 @@ import type { Berth } from '../berth.js';
 import type { BerthClient } from '../client/client.js';
 import type { FilesApi } from '../files/files-api.js';
 import type { ResourceSample } from '../monitor/resource-sample.js';
+import type { ProcessesApi } from '../agent/processes-api.js';
 import type { SessionsApi } from '../session/sessions-api.js';
 
 /**
@@ -13,6 +14,8 @@ export interface McpBackend {
   readonly mode: 'daemon' | 'in-process';
   readonly sessions: SessionsApi;
   readonly files: FilesApi;
+  /** Background processes kept by session agents. */
+  readonly processes: ProcessesApi;
   /** The newest resource sample of a session (by id); undefined before its first. */
   newestSample(sessionId: string): Promise<ResourceSample | undefined>;
 }
@@ -23,6 +26,7 @@ export function daemonBackend(client: BerthClient): McpBackend {
     mode: 'daemon',
     sessions: client.sessions,
     files: client.files,
+    processes: client.processes,
     newestSample: async (id) => (await client.monitor.stats(id))[0],
   };
 }
@@ -33,6 +37,7 @@ export function inProcessBackend(berth: Berth): McpBackend {
     mode: 'in-process',
     sessions: berth.sessions,
     files: berth.files,
+    processes: berth.processes,
     newestSample: async (id) => berth.monitor.latest(id)[0],
   };
 }

@@ -8,11 +8,12 @@ import { FILE_TOOLS } from './file-tools.js';
 import type { McpBackend } from './mcp-backend.js';
 import { registerResources } from './resources.js';
 import { SESSION_TOOLS } from './session-tools.js';
+import { PROCESS_TOOLS } from './process-tools.js';
 import type { BerthTool } from './tool.js';
 import { toolError, toolResult } from './tool-result.js';
 
 /** Every tool of `berth mcp`, in the order they are listed. */
-export const BERTH_TOOLS: readonly BerthTool[] = [...SESSION_TOOLS, ...FILE_TOOLS];
+export const BERTH_TOOLS: readonly BerthTool[] = [...SESSION_TOOLS, ...FILE_TOOLS, ...PROCESS_TOOLS];
 
 const jsonSchema = (schema: z.ZodObject, io: 'input' | 'output') => z.toJSONSchema(schema, { target: 'draft-7', io }) as Tool['inputSchema'];
 

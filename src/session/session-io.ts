@@ -11,6 +11,13 @@ import { assertLive, assertRunning, engineFor, findSession } from './session-loo
 import type { EngineSide } from './engine-side.js';
 import type { SessionExecOptions, SessionExecStream, SessionExecStreamOptions, SessionLogs, SessionLogsOptions } from './sessions-api.js';
 import { revealEnv } from './secret-env.js';
+import type { AgentHub } from '../agent/agent-hub.js';
+import type { AgentConnection } from '../agent/agent-connection.js';
+import { startAgentExec } from '../agent/agent-exec.js';
+import { openAgentShell } from '../agent/agent-shell.js';
+import { collectExec } from '../exec/run-exec.js';
+import { DEFAULT_MAX_OUTPUT_BYTES } from '../exec/exec-options.js';
+import type { ExecStream } from '../exec/exec-stream.js';
 
 /** Default exec timeout for sessions: 10 minutes. */
 export const DEFAULT_EXEC_TIMEOUT_MS = 600_000;
@@ -24,6 +31,8 @@ export interface SessionIoDeps {
   execTimeoutMs?: number;
   /** unix ms. */
   now: () => number;
+  /** Session agents; a session whose agent is connected runs its execs there. */
+  agents?: AgentHub;
 }
 
 /**
@@ -36,8 +45,11 @@ export class SessionIo {
   async exec(idOrName: string, options: SessionExecOptions): Promise<ExecResult> {
     const s = findSession(this.d.repo, idOrName);
     assertRunning(s);
-    const c = await this.sandboxOf(s);
-    const r = await c.exec(this.withDefaults(s, options));
+    const o = this.withDefaults(s, options);
+    const agent = this.agentOf(s);
+    const r = agent
+      ? await collectExec(startAgentExec(agent, o, this.d.log.child({ sessionId: s.id })), o.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES)
+      : await (await this.sandboxOf(s)).exec(o);
     this.d.repo.recordExec(s.id, { cmd: options.cmd, exitCode: r.exitCode, durationMs: r.durationMs, bytesOut: r.stdoutBytes + r.stderrBytes, timedOut: r.timedOut }, this.d.now());
     return r;
   }
@@ -46,8 +58,9 @@ export class SessionIo {
     const { detach: _detach, ...options } = input;
     const s = findSession(this.d.repo, idOrName);
     assertRunning(s);
-    const c = await this.sandboxOf(s);
-    const stream = await c.execStream(this.withDefaults(s, options));
+    const o = this.withDefaults(s, options);
+    const agent = this.agentOf(s);
+    const stream: ExecStream = agent ? startAgentExec(agent, o, this.d.log.child({ sessionId: s.id })) : await (await this.sandboxOf(s)).execStream(o);
     let bytesOut = 0;
     stream.stdout.on('data', (d: Buffer) => (bytesOut += d.length));
     stream.stderr.on('data', (d: Buffer) => (bytesOut += d.length));
@@ -68,6 +81,9 @@ export class SessionIo {
     };
     this.d.repo.touch(s.id, this.d.now());
     if (s.backend === 'local') return this.d.local.sandbox(s.containerId ?? s.baseDir, this.env(s).spec ?? {}).openShell(o);
+    const agent = this.agentOf(s);
+    if (agent) return openAgentShell(agent, o, this.d.log.child({ sessionId: s.id }));
+    if (o.resume) throw new BerthError('Conflict', `session ${s.name} has no session agent now (${this.d.agents?.status(s.id).reason ?? 'agents are off'}); kept shells need it`);
     return openEngineShell(engineFor(s, this.d.engine).engine, s.containerId ?? s.containerName, o, this.d.log.child({ sessionId: s.id }));
   }
 
@@ -93,6 +109,11 @@ export class SessionIo {
   env(s: Session): { spec: Record<string, string> | undefined; defaults: Record<string, string> | undefined } {
     const shown = { spec: s.spec.env, defaults: s.execDefaults.env };
     return s.secretEnv.length ? revealEnv(shown, this.d.repo.secrets(s.id)) : shown;
+  }
+
+  /** The connected agent of a running engine session, if any. */
+  agentOf(s: Session): AgentConnection | undefined {
+    return s.backend === 'engine' ? this.d.agents?.connection(s.id) : undefined;
   }
 
   /** Session defaults under the call's own options: env merged, workdir, the default timeout. */

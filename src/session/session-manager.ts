@@ -16,6 +16,7 @@ import type { NewSession, SessionRepository } from '../store/session-repository.
 import { withSessionMounts, type SessionVolumesRequest } from '../volume/session-volumes.js';
 import { assertEngineRequest, assertLocalRequest } from './create-checks.js';
 import type { EngineSide } from './engine-side.js';
+import type { AgentHub } from '../agent/agent-hub.js';
 import { SessionIo } from './session-io.js';
 import { DEFAULT_SECRET_ENV_PATTERNS, nameMatcher, splitEnv, takeHostEnv } from './secret-env.js';
 import { bindingOf, boundHere, type EngineBinding } from './engine-binding.js';
@@ -68,6 +69,8 @@ export interface SessionManagerDeps {
   secretEnvPatterns?: readonly string[];
   /** Where `envFromHost` takes variables from; default this process's environment. */
   hostEnv?: NodeJS.ProcessEnv;
+  /** Session agents (fast exec, kept processes, shells); absent: engine exec only. */
+  agents?: AgentHub;
 }
 
 export interface ForkOptions {
@@ -231,11 +234,13 @@ export class SessionManager implements SessionsApi {
       const vols = how.volumes ? await side.volumes.prepareSession(id, how.volumes, { baseDir: meta.baseDir, labels: meta.labels }) : undefined;
       const mounted = vols ? withSessionMounts(spec, vols, meta.baseDir) : {};
       if (spec.network === sessionNetworkName(id)) await this.networks().ensureSessionNetwork(id, spec.labels ?? {});
-      container = await side.containers.create({ ...spec, ...mounted, name: containerName }, { labels: { [LABELS.session]: id }, trust: how.trust });
+      const systemMounts = this.d.agents ? await this.d.agents.prepare(id) : [];
+      container = await side.containers.create({ ...spec, ...mounted, name: containerName }, { labels: { [LABELS.session]: id }, trust: how.trust, systemMounts });
       this.d.repo.bindContainer(id, container.id);
       const cid = container.id;
       if (spec.labels?.[PROFILE_LABEL] === 'strict') await assertNonRoot(spec.user, async () => (await side.files.readFile(cid, '/etc/passwd', PASSWD_MAX_BYTES)).toString('utf8'));
       await container.start();
+      if (systemMounts.length) await this.d.agents?.launch(side.engine, id, container.id);
       await side.files.mkdirp(container.id, meta.baseDir);
       this.transition(id, 'running', 'started', this.now(), ['creating']);
       log.info({ containerId: container.id.slice(0, 12), image: spec.image }, 'session running');
@@ -243,6 +248,7 @@ export class SessionManager implements SessionsApi {
     } catch (err) {
       const reason = `creation failed: ${BerthError.from(err).message}`;
       if (container) await container.remove({ force: true }).catch(() => undefined);
+      this.d.agents?.release(id);
       if (how.volumes) await side.volumes.sessionEnded(id, { force: true });
       this.transition(id, 'failed', reason, this.now());
       await this.releaseNetworks(spec);
@@ -367,8 +373,26 @@ export class SessionManager implements SessionsApi {
     return s.backend === 'engine' && !TERMINAL_STATES.has(s.state) && !boundHere(s, this.here()) ? { ...s, unreachable: true } : s;
   }
 
+  /** The session, with the way its execs go now (`execPath`) when it runs on an engine. */
   async get(idOrName: string): Promise<Session> {
-    return this.find(idOrName);
+    const s = this.find(idOrName);
+    if (s.backend !== 'engine' || TERMINAL_STATES.has(s.state)) return s;
+    return { ...s, execPath: this.d.agents?.status(s.id) ?? { path: 'engine', reason: 'agents are off' } };
+  }
+
+  /** After its container started again: a session made with an agent gets it back (else engine exec, said in execPath). */
+  private async relaunchAgent(s: Session): Promise<void> {
+    if (s.backend !== 'engine' || !this.d.agents || !this.d.engine) return;
+    await this.d.agents.recover(s.id);
+    if (this.d.agents.hasSlot(s.id)) await this.d.agents.launch(this.d.engine.engine, s.id, s.containerId ?? s.containerName);
+  }
+
+  /** After a daemon restart: listen again for the agents of running engine sessions. */
+  async recoverAgents(): Promise<void> {
+    if (!this.d.agents) return;
+    for (const s of this.d.repo.list({ states: ['running', 'paused'] })) {
+      if (s.backend === 'engine') await this.d.agents.recover(s.id).catch((err: unknown) => this.d.log.warn({ err, sessionId: s.id }, 'could not listen for the session agent again'));
+    }
   }
 
   async stop(idOrName: string, options: StopSessionOptions = {}): Promise<Session> {
@@ -392,7 +416,10 @@ export class SessionManager implements SessionsApi {
     await this.changingState(s.id, async () => {
       const c = await this.io.sandboxOf(s);
       if (s.state === 'paused') await c.unpause();
-      else await c.start();
+      else {
+        await c.start();
+        await this.relaunchAgent(s);
+      }
       this.transition(s.id, 'running', 'started by request', this.now(), ['stopped', 'paused']);
     });
     return this.require(s.id);
@@ -415,6 +442,7 @@ export class SessionManager implements SessionsApi {
       await c.assertStartable?.();
       await c.stop({ graceSeconds: 2 });
       await c.start();
+      await this.relaunchAgent(s);
       this.transition(s.id, 'running', reason, this.now(), ['running', 'stopped', 'paused']);
     });
     return this.require(s.id);
@@ -436,6 +464,7 @@ export class SessionManager implements SessionsApi {
       }
       this.transition(s.id, state, reason, this.now());
     });
+    this.d.agents?.release(s.id);
     if (s.backend === 'engine') {
       await this.d.engine?.volumes.sessionEnded(s.id).catch((err: unknown) => this.d.log.warn({ err, sessionId: s.id }, 'could not remove the session\'s volumes'));
       await this.releaseNetworks(s.spec);

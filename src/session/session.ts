@@ -2,6 +2,7 @@ import type { ContainerSpec } from '../spec/container-spec.js';
 import type { HealthPolicy } from '../health/health-policy.js';
 import type { AlertRules } from '../monitor/alert-rules.js';
 import type { Backend } from './sandbox.js';
+import type { ExecPath } from '../agent/agent-hub.js';
 
 /**
  * `creating → running ⇄ paused / stopped → ended`; `failed` when creation did not
@@ -65,6 +66,8 @@ export interface Session {
   lastActiveAt: string;
   endedAt?: string;
   endReason?: string;
+  /** How execs reach a live engine session now: its agent, or engine exec (with why). Not stored. */
+  execPath?: ExecPath;
 }
 
 export interface ExecDefaults {

@@ -12,6 +12,8 @@ export interface CreateContext {
   instance: string;
   /** Extra labels berth itself adds, e.g. `berth.session`. */
   labels?: Record<string, string>;
+  /** berth's own bind mounts (the session agent), appended to the spec's. */
+  systemMounts?: Array<{ source: string; target: string; readOnly: boolean }>;
 }
 
 function bytes(v: string | number | undefined): number | undefined {
@@ -63,14 +65,17 @@ export function toCreateOptions(input: ContainerSpec, ctx: CreateContext): Docke
       NetworkMode: spec.network,
       ...(spec.ports?.length ? { PortBindings: portBindings } : {}),
       ...(spec.dns?.length ? { Dns: spec.dns } : {}),
-      ...(spec.mounts?.length
+      ...(spec.mounts?.length || ctx.systemMounts?.length
         ? {
-            Mounts: spec.mounts.map((m) => ({
-              Type: m.type,
-              Target: m.target,
-              Source: m.source ?? '',
-              ReadOnly: m.readOnly ?? m.type === 'bind',
-            })),
+            Mounts: [
+              ...(spec.mounts ?? []).map((m) => ({
+                Type: m.type,
+                Target: m.target,
+                Source: m.source ?? '',
+                ReadOnly: m.readOnly ?? m.type === 'bind',
+              })),
+              ...(ctx.systemMounts ?? []).map((m) => ({ Type: 'bind' as const, Target: m.target, Source: m.source, ReadOnly: m.readOnly })),
+            ],
           }
         : {}),
       ...(spec.tmpfs ? { Tmpfs: spec.tmpfs } : {}),

@@ -15,7 +15,8 @@ import { runId, TEST_LABEL, uniqueName } from '../support/names.js';
 const BIN = new URL('../../bin/berth.cjs', import.meta.url).pathname;
 /** Set to a value unique to each test on everything it creates, so cleanup touches only its own. */
 const OWN_LABEL = 'berth.test.mcp';
-const TOOLS = ['create_session', 'exec', 'fork_session', 'end_session', 'list_sessions', 'session_stats', 'write_file', 'read_file', 'list_directory', 'delete_file', 'export_directory'];
+const TOOLS = ['create_session', 'exec', 'fork_session', 'end_session', 'list_sessions', 'session_stats', 'write_file', 'read_file', 'list_directory', 'delete_file', 'export_directory',
+  'start_process', 'list_processes', 'wait_process', 'signal_process', 'write_process_stdin', 'process_output'];
 
 interface McpProcess {
   client: Client;

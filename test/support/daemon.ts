@@ -39,7 +39,8 @@ export async function spawnDaemon(
   child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const client = BerthClient.connect({ socketPath: dirs.socket });
-  for (let i = 0; i < 200; i++) {
+  // 30 s: on a loaded machine a Podman daemon's first answer has taken 20 s (its start-up work after listen).
+  for (let i = 0; i < 600; i++) {
     if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}: ${log}`);
     try {
       await client.ping();
@@ -49,7 +50,7 @@ export async function spawnDaemon(
     }
   }
   child.kill('SIGKILL');
-  throw new Error(`daemon did not answer within 10 s: ${log}`);
+  throw new Error(`daemon did not answer within 30 s: ${log}`);
 }
 
 /** Runs the CLI once; resolves with its exit code and output. */

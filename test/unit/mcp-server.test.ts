@@ -8,6 +8,7 @@ import type { FilesApi } from '../../src/files/files-api.js';
 import type { McpBackend } from '../../src/mcp/mcp-backend.js';
 import { BERTH_TOOLS, createMcpServer } from '../../src/mcp/mcp-server.js';
 import type { SessionsApi } from '../../src/session/sessions-api.js';
+import type { ProcessesApi } from '../../src/agent/processes-api.js';
 
 /** A backend whose every call fails with `error` (no engine involved: this is about the server's error mapping). */
 function failingBackend(error: () => unknown): McpBackend {
@@ -15,7 +16,7 @@ function failingBackend(error: () => unknown): McpBackend {
     throw error();
   };
   const everyMethod = <T extends object>() => new Proxy({} as T, { get: () => fail });
-  return { mode: 'in-process', sessions: everyMethod<SessionsApi>(), files: everyMethod<FilesApi>(), newestSample: fail };
+  return { mode: 'in-process', sessions: everyMethod<SessionsApi>(), files: everyMethod<FilesApi>(), processes: everyMethod<ProcessesApi>(), newestSample: fail };
 }
 
 describe('the MCP server', () => {
