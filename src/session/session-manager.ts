@@ -14,6 +14,7 @@ import { normalisePolicy, sessionNetworkName, specWithPolicy, type NetworkPolicy
 import type { OpMetricsRepository } from '../store/op-metrics-repository.js';
 import type { NewSession, SessionRepository } from '../store/session-repository.js';
 import { withSessionMounts, type SessionVolumesRequest } from '../volume/session-volumes.js';
+import { carryTmpfsContents } from '../files/fork-tmpfs.js';
 import { assertEngineRequest, assertLocalRequest } from './create-checks.js';
 import type { EngineSide } from './engine-side.js';
 import { SessionIo } from './session-io.js';
@@ -273,6 +274,7 @@ export class SessionManager implements SessionsApi {
       if (wd && (wd === src.baseDir || wd.startsWith(`${src.baseDir}/`))) return this.setDefaults(s.id, { workdir: s.baseDir + wd.slice(src.baseDir.length) });
       return s;
     }
+    if (src.state === 'paused') throw new BerthError('Conflict', `session ${src.name} is paused; its tmpfs contents can only be read while it runs: unpause it (berth start ${src.name}) and fork again`);
     const engine = this.engineSide().engine;
     this.engineSide().containers.assertAllowed(src.spec, options.trust ?? 'operator');
     const tag = `${src.id}-${randomId(3)}`;
@@ -282,11 +284,21 @@ export class SessionManager implements SessionsApi {
       labels: { [LABELS.managed]: 'true', [LABELS.snapshotOf]: src.id },
     });
     const image = `${SNAPSHOT_REPO}:${tag}`;
+    let child: Session;
     try {
-      return await this.createFrom({ ...spec, image }, { ...meta, snapshotImage: image }, { backend: 'engine', secretNames, trust: options.trust ?? 'operator' });
+      child = await this.createFrom({ ...spec, image }, { ...meta, snapshotImage: image }, { backend: 'engine', secretNames, trust: options.trust ?? 'operator' });
     } catch (err) {
       await engine.removeImage(image).catch(() => undefined);
       throw err;
+    }
+    if (src.state !== 'running') return child;
+    try {
+      await carryTmpfsContents(this.engineSide().files, src.containerId ?? src.containerName, child.containerId ?? child.containerName, [src.baseDir, ...Object.keys(src.spec.tmpfs ?? {})]);
+      return child;
+    } catch (err) {
+      const e = BerthError.from(err);
+      await this.end(child, `fork failed: the tmpfs contents could not be copied: ${e.message}`, 'failed').catch(() => undefined);
+      throw new BerthError(e.code, `fork of ${src.name}: its tmpfs contents (${src.baseDir}) could not be copied into the new session, which was removed: ${e.message}`, { cause: err });
     }
   }
 
