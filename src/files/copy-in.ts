@@ -24,7 +24,8 @@ export interface CopyInTarget {
  * Bytes: a file's content, else the archive's.
  */
 export async function copyHostPathIn(hostPath: string, t: CopyInTarget): Promise<CopyResult> {
-  const st = await stat(hostPath).catch(() => undefined);
+  // A trailing `/` or `/.` is the rules' business (planCopy), not the stat's: `file.txt/` is refused there.
+  const st = await stat(hostPath.replace(/(\/\.)?\/*$/, '') || '/').catch(() => undefined);
   if (!st) throw new BerthError('NotFound', `host path ${hostPath} does not exist`, { details: { hostPath } });
   const srcType: FileType = st.isDirectory() ? 'directory' : st.isFile() ? 'file' : 'other';
   const plan = await planCopy({ src: hostPath, srcResolved: resolve(hostPath), srcType, dest: t.dest, destResolved: t.destResolved, typeAt: (p) => t.typeAt(p) });
