@@ -1,7 +1,9 @@
 import type { Readable } from 'node:stream';
+import { BerthError } from '../common/errors.js';
 import type { Engine, InspectInfo } from '../engine/engine.js';
 import type { SandboxFiles } from '../session/sandbox.js';
 import type { ContainerFiles } from './container-files.js';
+import { typeOrUndefined } from './copy-in.js';
 import type { ExecTarFiles } from './exec-tar-files.js';
 import type { FileEntry, FileToWrite, FileType } from './file-entry.js';
 import type { CopyResult, CopyToHostOptions } from './host-copy.js';
@@ -9,11 +11,19 @@ import type { CopyResult, CopyToHostOptions } from './host-copy.js';
 /** Containers whose tmpfs mount points are remembered (they never change for a container). */
 const CACHED_CONTAINERS = 512;
 
-/** The tmpfs mount points of a container, from its inspect: `HostConfig.Tmpfs` and tmpfs `Mounts`. */
-export function tmpfsMountsOf(info: InspectInfo): string[] {
-  const declared = Object.keys(info.HostConfig?.Tmpfs ?? {});
-  const mounts = (info.Mounts ?? []).filter((m) => (m as { Type?: string }).Type === 'tmpfs').map((m) => m.Destination);
-  return [...new Set([...declared, ...mounts])];
+/** What the files API needs to know of a container's mounts; fixed for its life. */
+export interface MountLayout {
+  /** tmpfs mount points: `HostConfig.Tmpfs` and tmpfs `Mounts`. */
+  tmpfs: string[];
+  /** Where a write can land when the root is read-only: the tmpfs mounts and read-write mounts. */
+  writable: string[];
+  readOnlyRoot: boolean;
+}
+
+export function mountLayoutOf(info: InspectInfo): MountLayout {
+  const mounts = (info.Mounts ?? []) as Array<{ Type?: string; Destination: string; RW?: boolean }>;
+  const tmpfs = [...new Set([...Object.keys(info.HostConfig?.Tmpfs ?? {}), ...mounts.filter((m) => m.Type === 'tmpfs').map((m) => m.Destination)])];
+  return { tmpfs, writable: [...tmpfs, ...mounts.filter((m) => m.RW !== false).map((m) => m.Destination)], readOnlyRoot: info.HostConfig?.ReadonlyRootfs === true };
 }
 
 /** `a` is `b` or lies under it. */
@@ -27,7 +37,7 @@ const under = (a: string, b: string) => a === b || b === '/' || a.startsWith(`${
  * container (ExecTarFiles), which sees what a command in the session sees.
  */
 export class EngineFiles implements SandboxFiles {
-  private readonly mounts = new Map<string, string[]>();
+  private readonly layouts = new Map<string, MountLayout>();
 
   constructor(
     private readonly engine: Pick<Engine, 'inspectContainer'>,
@@ -36,20 +46,36 @@ export class EngineFiles implements SandboxFiles {
     readonly execTar: ExecTarFiles,
   ) {}
 
+  private async layout(id: string): Promise<MountLayout> {
+    const known = this.layouts.get(id);
+    if (known) return known;
+    const found = mountLayoutOf(await this.engine.inspectContainer(id));
+    if (this.layouts.size >= CACHED_CONTAINERS) this.layouts.delete(this.layouts.keys().next().value as string);
+    this.layouts.set(id, found);
+    return found;
+  }
+
   /** The container's tmpfs mount points. */
   async tmpfsMounts(id: string): Promise<string[]> {
-    const known = this.mounts.get(id);
-    if (known) return known;
-    const found = tmpfsMountsOf(await this.engine.inspectContainer(id));
-    if (this.mounts.size >= CACHED_CONTAINERS) this.mounts.delete(this.mounts.keys().next().value as string);
-    this.mounts.set(id, found);
-    return found;
+    return (await this.layout(id)).tmpfs;
   }
 
   /** Which side handles these paths: exec'd tar when any is on, or above, a tmpfs. */
   private async via(id: string, ...paths: string[]): Promise<SandboxFiles> {
-    const tmpfs = await this.tmpfsMounts(id);
+    const { tmpfs } = await this.layout(id);
     return paths.some((p) => tmpfs.some((m) => under(p, m) || under(m, p))) ? this.execTar : this.archive;
+  }
+
+  /** As `via`, for a write: `PolicyDenied` when a path is on a read-only root, outside every writable mount. */
+  private async viaForWrite(id: string, ...paths: string[]): Promise<SandboxFiles> {
+    const l = await this.layout(id);
+    const stuck = l.readOnlyRoot ? paths.find((p) => !l.writable.some((m) => under(p, m))) : undefined;
+    if (stuck !== undefined) {
+      throw new BerthError('PolicyDenied', `${stuck} is on the session's read-only root filesystem (the strict profile); write under ${l.writable.join(', ') || 'a mount'} instead`, {
+        details: { path: stuck, writable: l.writable, rule: 'read-only root' },
+      });
+    }
+    return this.via(id, ...paths);
   }
 
   async stat(id: string, path: string): Promise<FileEntry> {
@@ -57,11 +83,13 @@ export class EngineFiles implements SandboxFiles {
   }
 
   async mkdirp(id: string, dir: string): Promise<void> {
-    return (await this.via(id, dir)).mkdirp(id, dir);
+    const files = await this.via(id, dir);
+    if ((await typeOrUndefined(() => files.stat(id, dir))) === 'directory') return;
+    return (await this.viaForWrite(id, dir)).mkdirp(id, dir);
   }
 
   async writeFiles(id: string, files: FileToWrite[]): Promise<{ files: number; bytes: number }> {
-    return (await this.via(id, ...files.map((f) => f.path))).writeFiles(id, files);
+    return (await this.viaForWrite(id, ...files.map((f) => f.path))).writeFiles(id, files);
   }
 
   async readFile(id: string, path: string, maxBytes: number): Promise<Buffer> {
@@ -73,7 +101,7 @@ export class EngineFiles implements SandboxFiles {
   }
 
   async remove(id: string, path: string, recursive: boolean): Promise<void> {
-    return (await this.via(id, path)).remove(id, path, recursive);
+    return (await this.viaForWrite(id, path)).remove(id, path, recursive);
   }
 
   async exportArchive(id: string, path: string): Promise<{ archive: Readable; type: FileType }> {
@@ -81,7 +109,7 @@ export class EngineFiles implements SandboxFiles {
   }
 
   async importArchive(id: string, dir: string, archive: Readable): Promise<void> {
-    return (await this.via(id, dir)).importArchive(id, dir, archive);
+    return (await this.viaForWrite(id, dir)).importArchive(id, dir, archive);
   }
 
   async copyOut(id: string, path: string, hostPath: string, options: CopyToHostOptions = {}): Promise<CopyResult> {
