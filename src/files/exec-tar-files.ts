@@ -63,8 +63,10 @@ export class ExecTarFiles implements SandboxFiles {
     const r = await this.run(id, ['sh', '-c', STAT, 'sh', path]);
     if (r.exitCode !== 0) throw this.failed('stat', path, r);
     const [head = '', ...rest] = r.stdout.split('\n');
-    const [hex, size, mtime] = head.split(' ');
-    const mode = Number.parseInt(hex ?? '', 16);
+    const m = /^([0-9a-f]{1,8}) (\d{1,20}) (\d{1,15})$/.exec(head);
+    if (!m) throw new BerthError('Internal', `stat ${path} in the session answered ${JSON.stringify(head.slice(0, 80))}, not "<mode> <size> <mtime>"; is stat in the image a real one?`, { details: { path } });
+    const [, hex = '', size, mtime] = m;
+    const mode = Number.parseInt(hex, 16);
     const type = typeFromUnixMode(mode);
     const linkTarget = type === 'symlink' ? rest.join('\n').replace(/\n$/, '') : '';
     return {

@@ -1,18 +1,17 @@
 import type { EngineFiles } from './engine-files.js';
 
+/** Which of `dirs` are tmpfs mounts of container `id`: what an engine commit leaves out. */
+export async function tmpfsAmong(files: EngineFiles, id: string, dirs: string[]): Promise<string[]> {
+  const tmpfs = await files.tmpfsMounts(id);
+  return [...new Set(dirs)].filter((d) => tmpfs.includes(d));
+}
+
 /**
- * Carries into a fork what an engine commit leaves out: the contents of the source's
- * tmpfs mounts among `dirs` (a strict session's base dir and /tmp), copied through tar
- * run in both containers. Returns the directories copied. Throws when a copy fails
- * (the fork must not come up without them).
+ * Carries into a fork the contents of the source's tmpfs directories `dirs` (see
+ * tmpfsAmong), copied through tar run in both containers. Throws when a copy fails (the
+ * fork must not come up without them); a directory that is no tmpfs in the fork is skipped.
  */
-export async function carryTmpfsContents(files: EngineFiles, from: string, to: string, dirs: string[]): Promise<string[]> {
-  const [src, dst] = await Promise.all([files.tmpfsMounts(from), files.tmpfsMounts(to)]);
-  const copied: string[] = [];
-  for (const dir of new Set(dirs)) {
-    if (!src.includes(dir) || !dst.includes(dir)) continue;
-    await files.execTar.copyContents(from, to, dir);
-    copied.push(dir);
-  }
-  return copied;
+export async function carryTmpfsContents(files: EngineFiles, from: string, to: string, dirs: string[]): Promise<void> {
+  const dst = await files.tmpfsMounts(to);
+  for (const dir of dirs) if (dst.includes(dir)) await files.execTar.copyContents(from, to, dir);
 }
