@@ -23,7 +23,8 @@ export interface MountLayout {
 export function mountLayoutOf(info: InspectInfo): MountLayout {
   const mounts = (info.Mounts ?? []) as Array<{ Type?: string; Destination: string; RW?: boolean }>;
   const tmpfs = [...new Set([...Object.keys(info.HostConfig?.Tmpfs ?? {}), ...mounts.filter((m) => m.Type === 'tmpfs').map((m) => m.Destination)])];
-  return { tmpfs, writable: [...tmpfs, ...mounts.filter((m) => m.RW !== false).map((m) => m.Destination)], readOnlyRoot: info.HostConfig?.ReadonlyRootfs === true };
+  const writable = [...new Set([...tmpfs, ...mounts.filter((m) => m.RW !== false).map((m) => m.Destination)])];
+  return { tmpfs, writable, readOnlyRoot: info.HostConfig?.ReadonlyRootfs === true };
 }
 
 /** `a` is `b` or lies under it. */
