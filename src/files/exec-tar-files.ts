@@ -31,6 +31,11 @@ done`;
 const MKDIR = `if [ -e "$1" ] && [ ! -d "$1" ]; then exit ${NOT_DIR}; fi
 mkdir -p -- "$1"`;
 
+const wholeRoot = () =>
+  new BerthError('InvalidArgument', 'the whole of / cannot be read from inside a session with tmpfs mounts (it would take in /proc and /sys); name a directory below it', {
+    details: { path: '/' },
+  });
+
 function typeFromUnixMode(mode: number): FileType {
   const fmt = mode & 0o170000;
   return fmt === 0o040000 ? 'directory' : fmt === 0o100000 ? 'file' : fmt === 0o120000 ? 'symlink' : 'other';
@@ -109,6 +114,7 @@ export class ExecTarFiles implements SandboxFiles {
   async list(id: string, dir: string, recursive: boolean): Promise<FileEntry[]> {
     const st = await this.stat(id, dir);
     if (st.type !== 'directory') throw new BerthError('InvalidArgument', `${dir} is not a directory`, { details: { path: dir } });
+    if (recursive && dir === '/') throw wholeRoot();
     const cmd = recursive
       ? ['tar', '-c', '-f', '-', '-C', dir, '.']
       : ['sh', '-c', `${ENTRIES}\nexec tar -c -f - --no-recursion -- . "$@"`, 'sh', dir];
@@ -152,10 +158,13 @@ export class ExecTarFiles implements SandboxFiles {
     await this.importArchive(to, dir, archive);
   }
 
-  /** A tar of `path` as the engine's archive endpoint makes it: entries start with its own name. */
+  /**
+   * A tar of `path` as the engine's archive endpoint makes it: entries start with its own
+   * name. Not of `/`: from inside, that would take in /proc and /sys.
+   */
   private tarOf(id: string, path: string): Promise<Readable> {
-    const cmd = path === '/' ? ['tar', '-c', '-f', '-', '-C', '/', '.'] : ['tar', '-c', '-f', '-', '-C', posix.dirname(path), '--', posix.basename(path)];
-    return this.stream(id, cmd, path);
+    if (path === '/') throw wholeRoot();
+    return this.stream(id, ['tar', '-c', '-f', '-', '-C', posix.dirname(path), '--', posix.basename(path)], path);
   }
 
   /** A helper's stdout as a stream that fails when the helper does. */
