@@ -54,7 +54,8 @@ export async function packHostPath(hostPath: string, as: string | undefined, cou
   content.pipe(
     pack.entry({ name: as ?? basename(hostPath), size: st.size, mode: st.mode & 0o777, mtime: st.mtime }, (err) => (err ? pack.destroy(err) : pack.finalize())),
   );
-  return { archive: pack as unknown as Readable, isDir: false };
+  // A node Readable, not tar-stream's streamx pack: the engine's put watches it with on('data') before piping it.
+  return { archive: Readable.from(pack as AsyncIterable<Buffer>), isDir: false };
 }
 
 export interface CopyToHostOptions {
