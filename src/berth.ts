@@ -13,6 +13,9 @@ import { ContainerManager } from './lifecycle/container-manager.js';
 import { ImageService } from './image/image-service.js';
 import { IMAGE_VARIANTS, type ImageVariant } from './image/variants.js';
 import { ContainerFiles } from './files/container-files.js';
+import { EngineFiles } from './files/engine-files.js';
+import { ExecTarFiles } from './files/exec-tar-files.js';
+import { engineSandboxExec } from './files/sandbox-exec.js';
 import { SessionFiles } from './files/session-files.js';
 import { defaultLocalRoot, LocalBackend } from './local/local-backend.js';
 import { LocalGroupRepository } from './store/local-group-repository.js';
@@ -185,7 +188,7 @@ export class Berth {
     this.engineSide = parts.engine && {
       engine: parts.engine,
       containers: new ContainerManager(parts.engine, parts.instance, log, parts.policy),
-      files: new ContainerFiles(parts.engine, log),
+      files: new EngineFiles(parts.engine, new ContainerFiles(parts.engine, log), new ExecTarFiles(engineSandboxExec(parts.engine, log))),
       volumes: new VolumeManager({
         engine: parts.engine,
         repo: new VolumeRepository(parts.db),

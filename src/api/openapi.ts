@@ -33,7 +33,7 @@ function filePaths(): Record<string, unknown> {
     '/v1/sessions/{id}/stat': { get: { summary: 'stat a path', parameters: [...idParam, pathParam], responses: ok('FileEntry') } },
     '/v1/sessions/{id}/mkdir': { post: { summary: 'mkdir -p ({ path })', parameters: idParam, responses: { '204': { description: 'made' }, ...errors } } },
     '/v1/sessions/{id}/archive': {
-      get: { summary: 'tar of a path (streams; header x-berth-path-type: file, directory, symlink or other)', parameters: [...idParam, pathParam], responses: ok('application/x-tar') },
+      get: { summary: 'tar of a path (streams; header x-berth-path-type: file, directory, symlink or other; x-berth-path: the path resolved, URI-encoded)', parameters: [...idParam, pathParam], responses: ok('application/x-tar') },
       put: { summary: 'extract a tar into a directory (body: application/x-tar, streams)', parameters: [...idParam, pathParam], responses: { '204': { description: 'extracted' }, ...errors } },
     },
     '/v1/sessions/{id}/fork': { post: { summary: 'fork: a new session from a snapshot ({ name? })', parameters: idParam, responses: { '201': { description: 'Session' }, ...errors } } },

@@ -10,13 +10,42 @@ export function sessionPath(arg: string): { session: string; path: string } | un
   return m ? { session: m[1] ?? '', path: m[2] ?? '' } : undefined;
 }
 
+/** How long a cancelled copy may take to clean up before the CLI exits anyway, in ms. */
+const CANCEL_GRACE_MS = 5000;
+
+/**
+ * Runs `op` with a signal that ctrl-C (or SIGTERM) aborts; the copy then removes what it
+ * had started (no temporary file stays) and the CLI exits 130. A second ctrl-C exits at once.
+ * Resolves undefined when cancelled.
+ */
+async function cancellable<T>(op: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
+  const ac = new AbortController();
+  const onSignal = () => {
+    ac.abort();
+    setTimeout(() => process.exit(130), CANCEL_GRACE_MS).unref();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await op(ac.signal);
+  } catch (err) {
+    if (!ac.signal.aborted) throw err;
+    process.stderr.write('berth: cp cancelled; nothing was left behind\n');
+    process.exitCode = 130;
+    return undefined;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}
+
 /** cp, files ls, fork. */
 export function registerFileCommands(program: Command): void {
   const g = (): GlobalOptions => program.opts<GlobalOptions>();
 
   program
     .command('cp')
-    .description('copy between a session and the host, like docker cp: SESSION:/path HOSTPATH or HOSTPATH SESSION:/path')
+    .description("copy between a session and the host by docker cp's rules: SESSION:/path HOSTPATH or HOSTPATH SESSION:/path (a trailing / names a directory that must exist; SRC/. copies a directory's contents)")
     .argument('<src>')
     .argument('<dst>')
     .action(async (src: string, dst: string) => {
@@ -28,8 +57,12 @@ export function registerFileCommands(program: Command): void {
         });
       }
       const c = await clientFor(g());
-      const r = from ? await c.files.copyOut(from.session, from.path, dst) : await c.files.copyIn(to!.session, src, to!.path);
-      process.stderr.write(`copied ${r.bytes} bytes (archive)\n`);
+      if (!from) {
+        const r = await c.files.copyIn(to!.session, src, to!.path);
+        return void process.stderr.write(`copied ${r.bytes} bytes\n`);
+      }
+      const r = await cancellable((signal) => c.files.copyOut(from.session, from.path, dst, { signal }));
+      if (r) process.stderr.write(`copied ${r.bytes} bytes\n`);
     });
 
   const files = program.command('files').description("a session's files");

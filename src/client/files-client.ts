@@ -69,20 +69,26 @@ export class FilesClient implements FilesApi {
     return counter;
   }
 
-  async copyOut(session: string, containerPath: string, hostPath: string): Promise<CopyResult> {
+  async copyOut(session: string, containerPath: string, hostPath: string, options: { signal?: AbortSignal } = {}): Promise<CopyResult> {
     const r = await getLarge(this.ep, `/v1/sessions/${seg(session)}/archive?${query({ path: containerPath })}`);
     const { copyToHost } = await import('../files/host-copy.js');
-    return copyToHost(r.body, (r.headers['x-berth-path-type'] ?? 'other') as FileType, containerPath, hostPath);
+    const type = (r.headers['x-berth-path-type'] ?? 'other') as FileType;
+    const resolved = r.headers['x-berth-path'] ? decodeURIComponent(r.headers['x-berth-path']) : containerPath;
+    return copyToHost(r.body, type, resolved, hostPath, { src: containerPath, ...(options.signal ? { signal: options.signal } : {}) });
   }
 
+  /** The session side resolves the destination (its base dir); the rules are applied here, where the host path is. */
   async copyIn(session: string, hostPath: string, containerPath: string): Promise<CopyResult> {
-    const { packHostPath } = await import('../files/host-copy.js');
-    const counter = { bytes: 0 };
-    const { posix } = await import('node:path');
-    const { archive, isDir } = await packHostPath(hostPath, posix.basename(containerPath), counter);
-    const target = isDir ? containerPath : posix.dirname(containerPath);
-    await call(this.ep, 'PUT', `/v1/sessions/${seg(session)}/archive?${query({ path: target })}`, { contentType: 'application/x-tar', data: archive });
-    return counter;
+    const [{ copyHostPathIn, typeOrUndefined }, { posix }] = await Promise.all([import('../files/copy-in.js'), import('node:path')]);
+    const s = await call<{ baseDir: string }>(this.ep, 'GET', `/v1/sessions/${seg(session)}`);
+    return copyHostPathIn(hostPath, {
+      dest: containerPath,
+      destResolved: posix.resolve(s.baseDir, containerPath),
+      typeAt: (p) => typeOrUndefined(() => this.stat(session, p)),
+      put: async (dir, archive) => {
+        await call(this.ep, 'PUT', `/v1/sessions/${seg(session)}/archive?${query({ path: dir })}`, { contentType: 'application/x-tar', data: archive });
+      },
+    });
   }
 
   metrics(): Promise<OpMetrics[]> {

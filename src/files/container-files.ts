@@ -6,7 +6,7 @@ import type { ArchiveStat } from '../engine/archives.js';
 import type { Engine } from '../engine/engine.js';
 import { runExec } from '../exec/run-exec.js';
 import { typeFromGoMode, type FileEntry, type FileToWrite, type FileType } from './file-entry.js';
-import { copyToHost, type CopyResult } from './host-copy.js';
+import { copyToHost, type CopyResult, type CopyToHostOptions } from './host-copy.js';
 import { listArchive, packDirectories, packFiles, readFirstFile } from './tar.js';
 
 /**
@@ -112,9 +112,9 @@ export class ContainerFiles {
    * Copies a file or a directory out to the host (see SandboxFiles.copyOut). A single
    * file is written straight from the engine's response (TarFileWriter), the 100 MB case.
    */
-  async copyOut(id: string, path: string, hostPath: string): Promise<CopyResult> {
+  async copyOut(id: string, path: string, hostPath: string, options: CopyToHostOptions = {}): Promise<CopyResult> {
     const { body, stat } = await this.engine.archives.open(id, path);
-    return copyToHost(body, entryOf(path, stat).type, path, hostPath);
+    return copyToHost(body, entryOf(path, stat).type, path, hostPath, options);
   }
 
   /** Extracts a tar stream into `dir` (created first). */

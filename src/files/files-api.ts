@@ -39,9 +39,12 @@ export interface FilesApi {
   exportDirectory(session: string, containerDir: string, hostDir: string): Promise<SafeExtractResult>;
   /** Copies a host directory in (its current state), streaming. */
   importDirectory(session: string, hostDir: string, containerDir: string): Promise<ImportResult>;
-  /** Like `docker cp` out: a directory's contents into `hostPath`, or one file to `hostPath`. Streams. */
-  copyOut(session: string, containerPath: string, hostPath: string): Promise<CopyResult>;
-  /** Like `docker cp` in: a host directory's contents into `containerPath`, or one file to `containerPath`. Streams. */
+  /**
+   * `docker cp SESSION:containerPath hostPath`, by docker cp's rules (trailing `/` and `SRC/.`
+   * included; see cp-rules.ts). Streams. `signal` cancels it: no temporary file is left.
+   */
+  copyOut(session: string, containerPath: string, hostPath: string, options?: { signal?: AbortSignal }): Promise<CopyResult>;
+  /** `docker cp hostPath SESSION:containerPath`, by docker cp's rules. Streams. */
   copyIn(session: string, hostPath: string, containerPath: string): Promise<CopyResult>;
   /** Count, success, failure, fallback and average duration per operation kind. */
   metrics(): Promise<OpMetrics[]>;

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
 import { open, rename, rm, stat, utimes } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, posix, resolve } from 'node:path';
 import { pipeline, Readable, Transform } from 'node:stream';
 import tarFs from 'tar-fs';
 import tar from 'tar-stream';
 import { BerthError } from '../common/errors.js';
 import { coalesce, WRITE_CHUNK } from './coalesce.js';
+import { planCopy } from './cp-rules.js';
 import type { ArchiveBody } from '../common/socket-get.js';
 import type { FileType } from './file-entry.js';
 import { extractSafely } from './safe-extract.js';
@@ -33,7 +34,8 @@ export function counted(source: Readable, counter: CopyResult): Readable {
 }
 
 /**
- * A tar stream of a host path: a directory's contents, or one file renamed to `as`.
+ * A tar stream of a host path: one file named `as` (default its own name), or a directory
+ * under the name `as`, or, without `as`, the directory's contents.
  * Counts bytes into `counter.bytes` (the archive's for a directory, the content's for a file).
  * One file streams straight from a 1 MiB-chunk read into the archive: the 100 MB case.
  */
@@ -41,7 +43,8 @@ export async function packHostPath(hostPath: string, as: string | undefined, cou
   const st = await stat(hostPath).catch(() => undefined);
   if (!st) throw new BerthError('NotFound', `host path ${hostPath} does not exist`, { details: { hostPath } });
   if (st.isDirectory()) {
-    return { archive: counted(pipeline(Readable.from(tarFs.pack(hostPath, { umask: 0 } as tarFs.PackOptions) as AsyncIterable<Buffer>), coalesce(), () => undefined), counter), isDir: true };
+    const pack = tarFs.pack(hostPath, { umask: 0, ...(as === undefined ? {} : { map: (h: tarFs.Headers) => ({ ...h, name: posix.join(as, h.name) }) }) } as tarFs.PackOptions);
+    return { archive: counted(pipeline(Readable.from(pack as AsyncIterable<Buffer>), coalesce(), () => undefined), counter), isDir: true };
   }
   if (!st.isFile()) throw new BerthError('InvalidArgument', `${hostPath} is not a regular file or a directory`, { details: { hostPath } });
   const pack = tar.pack();
@@ -54,28 +57,47 @@ export async function packHostPath(hostPath: string, as: string | undefined, cou
   return { archive: Readable.from(pack as unknown as AsyncIterable<Buffer>), isDir: false };
 }
 
-/** Where a file copied out lands: `hostPath`, or `hostPath/<its name>` when that is a directory (as `docker cp`). */
-async function hostFileTarget(hostPath: string, containerPath: string): Promise<string> {
-  const st = await stat(hostPath).catch(() => undefined);
-  return st?.isDirectory() ? join(hostPath, basename(containerPath)) : hostPath;
+export interface CopyToHostOptions {
+  /** The container path as typed (a trailing `/` or `/.` matters); default the resolved path. */
+  src?: string;
+  /** Aborts the copy: the body is closed and nothing is left beside the target. */
+  signal?: AbortSignal;
+}
+
+/** The type of a host path, following links (as docker cp does for its destination). */
+async function hostType(path: string): Promise<FileType | undefined> {
+  const st = await stat(path).catch(() => undefined);
+  if (!st) return undefined;
+  return st.isDirectory() ? 'directory' : st.isFile() ? 'file' : 'other';
+}
+
+function aborted(): BerthError {
+  return new BerthError('Conflict', 'the copy was cancelled; nothing was left beside the target', { details: { cancelled: true } });
 }
 
 /**
- * Writes the one file of a tar archive to the host, at `hostPath` or into it when it is a
- * directory, with the archive's mode and mtime. The content goes to a temporary file
- * beside the target (created exclusively, never through a symlink) that is renamed into
- * place at the end; on failure it is removed and the target is untouched.
- * Returns the content's bytes.
+ * Writes the one file of a tar archive to `target`, with the archive's mode and mtime.
+ * The content goes to a temporary file beside the target (created exclusively, never
+ * through a symlink) that is renamed into place at the end; on failure or abort it is
+ * removed and the target is untouched. Returns the content's bytes.
  */
-async function unpackFileToHost(body: ArchiveBody, containerPath: string, hostPath: string): Promise<CopyResult> {
-  const target = await hostFileTarget(hostPath, containerPath);
+async function unpackFileToHost(body: ArchiveBody, containerPath: string, target: string, signal: AbortSignal | undefined): Promise<CopyResult> {
+  if (signal?.aborted) throw aborted();
   const tmp = join(dirname(target), `.berth-cp-${randomBytes(6).toString('hex')}`);
   const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600).catch((err: NodeJS.ErrnoException) => {
-    throw err.code === 'ENOENT' ? new BerthError('NotFound', `host directory ${dirname(target)} does not exist`, { details: { hostPath } }) : err;
+    throw err.code === 'ENOENT' ? new BerthError('NotFound', `host directory ${dirname(target)} does not exist`, { details: { hostPath: target } }) : err;
   });
+  let stopped = false;
+  const onAbort = () => {
+    stopped = true;
+    body.close();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
+    if (signal?.aborted) onAbort();
     const writer = new TarFileWriter(fh.fd, containerPath);
     await body.drain((piece) => writer.feed(piece));
+    if (stopped) throw aborted();
     writer.end();
     await fh.chmod(writer.mode);
     await fh.close();
@@ -85,28 +107,35 @@ async function unpackFileToHost(body: ArchiveBody, containerPath: string, hostPa
   } catch (err) {
     await fh.close().catch(() => undefined);
     await rm(tmp, { force: true });
-    throw err;
+    throw stopped ? aborted() : err;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
 }
 
 /**
- * Writes an archive of a container path to the host: a directory's contents into
- * `hostPath` (created, extracted safely: see extractSafely), or its one file
- * (unpackFileToHost, straight from the body's pieces); `type` is the path's. Other types
- * are refused (InvalidArgument). The body is always closed: unread, an engine's archive
- * holds the container (Docker waits for it on remove). Bytes: a file's content, else the
- * archive's.
+ * Writes an archive of a container path (`containerPath`, resolved; `type` is its type)
+ * to the host by docker cp's rules (see planCopy): a file to `hostPath` or into it when
+ * it is a directory (unpackFileToHost, straight from the body's pieces); a directory as
+ * `hostPath` when missing, else into it under its own name, or only its contents for
+ * `SRC/.` (extracted safely: see extractSafely). Links and special files are refused
+ * (InvalidArgument). The body is always closed: unread, an engine's archive holds the
+ * container (Docker waits for it on remove). Bytes: a file's content, else the archive's.
  */
-export async function copyToHost(body: ArchiveBody, type: FileType, containerPath: string, hostPath: string): Promise<CopyResult> {
+export async function copyToHost(body: ArchiveBody, type: FileType, containerPath: string, hostPath: string, o: CopyToHostOptions = {}): Promise<CopyResult> {
   try {
-    if (type === 'symlink' || type === 'other') {
-      throw new BerthError('InvalidArgument', `${containerPath} is a ${type === 'other' ? 'special file' : 'symlink'}; copyOut copies regular files and directories (copy a link's target by its own path)`, {
-        details: { path: containerPath, type },
-      });
-    }
-    if (type === 'file') return await unpackFileToHost(body, containerPath, hostPath);
+    const plan = await planCopy({ src: o.src ?? containerPath, srcResolved: containerPath, srcType: type, dest: hostPath, destResolved: resolve(hostPath), typeAt: hostType });
+    const target = plan.as === undefined ? plan.into : join(plan.into, plan.as);
+    if (type === 'file') return await unpackFileToHost(body, containerPath, target, o.signal);
     const counter = { bytes: 0 };
-    await extractSafely(counted(body.stream(), counter), hostPath, { strip: 1 });
+    const onAbort = () => body.close();
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await extractSafely(counted(body.stream(), counter), target, { strip: 1 });
+    } finally {
+      o.signal?.removeEventListener('abort', onAbort);
+    }
+    if (o.signal?.aborted) throw aborted();
     return counter;
   } finally {
     body.close();

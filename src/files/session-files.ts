@@ -1,5 +1,4 @@
 import { stat as hostStat } from 'node:fs/promises';
-import { posix } from 'node:path';
 import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { z } from 'zod';
 import { BerthError, invalidArgument } from '../common/errors.js';
@@ -8,6 +7,7 @@ import { problemsFromZod } from '../spec/validate.js';
 import type { OpMetrics, OpMetricsRepository } from '../store/op-metrics-repository.js';
 import type { FileEntry, FileToWrite, FileType } from './file-entry.js';
 import { DEFAULT_MAX_READ_BYTES, MAX_WRITE_BYTES, type FilesApi, type ImportResult, type WriteResult } from './files-api.js';
+import { copyHostPathIn, typeOrUndefined } from './copy-in.js';
 import { counted, packHostPath, type CopyResult } from './host-copy.js';
 import { extractSafely, type SafeExtractResult } from './safe-extract.js';
 import type { SandboxFiles } from '../session/sandbox.js';
@@ -112,26 +112,28 @@ export class SessionFiles implements FilesApi {
     });
   }
 
-  /** The archive of a path as the engine gives it, and the path's type (for the HTTP API's export). */
-  async exportArchive(session: string, containerPath: string): Promise<{ archive: Readable; type: FileType }> {
+  /** The archive of a path as the engine gives it, the path's type and the path resolved (for the HTTP API's export). */
+  async exportArchive(session: string, containerPath: string): Promise<{ archive: Readable; type: FileType; path: string }> {
     const t = this.target(session, containerPath);
-    return t.files.exportArchive(t.id, t.path);
+    return { ...(await t.files.exportArchive(t.id, t.path)), path: t.path };
   }
 
-  async copyOut(session: string, containerPath: string, hostPath: string): Promise<CopyResult> {
+  async copyOut(session: string, containerPath: string, hostPath: string, options: { signal?: AbortSignal } = {}): Promise<CopyResult> {
     return this.measured('copyOut', async () => {
       const t = this.target(session, containerPath);
-      return t.files.copyOut(t.id, t.path, hostPath);
+      return t.files.copyOut(t.id, t.path, hostPath, { src: containerPath, ...(options.signal ? { signal: options.signal } : {}) });
     });
   }
 
   async copyIn(session: string, hostPath: string, containerPath: string): Promise<CopyResult> {
     return this.measured('copyIn', async () => {
       const t = this.target(session, containerPath);
-      const counter = { bytes: 0 };
-      const { archive, isDir } = await packHostPath(hostPath, posix.basename(t.path), counter);
-      await t.files.importArchive(t.id, isDir ? t.path : posix.dirname(t.path), archive);
-      return counter;
+      return copyHostPathIn(hostPath, {
+        dest: containerPath,
+        destResolved: t.path,
+        typeAt: (p) => typeOrUndefined(() => t.files.stat(t.id, p)),
+        put: (dir, archive) => t.files.importArchive(t.id, dir, archive),
+      });
     });
   }
 

@@ -7,7 +7,7 @@ import tarFs from 'tar-fs';
 import { BerthError } from '../common/errors.js';
 import type { FileEntry, FileToWrite, FileType } from '../files/file-entry.js';
 import { readableBody } from '../common/socket-get.js';
-import { copyToHost, type CopyResult } from '../files/host-copy.js';
+import { copyToHost, type CopyResult, type CopyToHostOptions } from '../files/host-copy.js';
 import { extractSafely } from '../files/safe-extract.js';
 import type { SandboxFiles } from '../session/sandbox.js';
 
@@ -146,9 +146,9 @@ export class LocalFiles implements SandboxFiles {
     return { archive: Readable.from(pack as AsyncIterable<Buffer>), type: typeOf(st) };
   }
 
-  async copyOut(id: string, path: string, hostPath: string): Promise<CopyResult> {
+  async copyOut(id: string, path: string, hostPath: string, options: CopyToHostOptions = {}): Promise<CopyResult> {
     const { archive, type } = await this.exportArchive(id, path);
-    return copyToHost(readableBody(archive), type, path, hostPath);
+    return copyToHost(readableBody(archive), type, path, hostPath, options);
   }
 
   async importArchive(id: string, dir: string, archive: Readable): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Engine } from '../engine/engine.js';
 import type { ContainerManager } from '../lifecycle/container-manager.js';
-import type { ContainerFiles } from '../files/container-files.js';
+import type { EngineFiles } from '../files/engine-files.js';
 import type { VolumeManager } from '../volume/volume-manager.js';
 import type { NetworkManager } from '../network/network-manager.js';
 import type { ImagesApi } from '../image/images-api.js';
@@ -9,8 +9,8 @@ import type { ImagesApi } from '../image/images-api.js';
 export interface EngineSide {
   engine: Engine;
   containers: ContainerManager;
-  /** File operations on containers (the base dir is created on start). */
-  files: ContainerFiles;
+  /** File operations on containers, tmpfs mounts included (the base dir is created on start). */
+  files: EngineFiles;
   /** Session volumes (workspace, caches, logs), removed per the cleanup policy when a session ends. */
   volumes: VolumeManager;
   /** Session networks (the `isolated` policy). */

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { ExecOptions } from '../exec/exec-options.js';
 import type { ExecStream } from '../exec/exec-stream.js';
 import type { ExecResult } from '../exec/run-exec.js';
-import type { CopyResult } from '../files/host-copy.js';
+import type { CopyResult, CopyToHostOptions } from '../files/host-copy.js';
 import type { FileEntry, FileToWrite, FileType } from '../files/file-entry.js';
 import type { LogsOptions, LogStreams } from '../lifecycle/logs.js';
 
@@ -45,8 +45,8 @@ export interface SandboxFiles {
   /** Extracts a tar stream into `dir` (created first). */
   importArchive(id: string, dir: string, archive: Readable): Promise<void>;
   /**
-   * Copies `path` out to the host: a directory's contents into `hostPath` (created), a file
-   * to `hostPath` (or into it, when it is a directory). Bytes: a file's content, else the archive's.
+   * Copies `path` out to the host by docker cp's rules (see copyToHost). Bytes: a file's
+   * content, else the archive's.
    */
-  copyOut(id: string, path: string, hostPath: string): Promise<CopyResult>;
+  copyOut(id: string, path: string, hostPath: string, options?: CopyToHostOptions): Promise<CopyResult>;
 }

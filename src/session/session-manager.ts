@@ -14,6 +14,7 @@ import { normalisePolicy, sessionNetworkName, specWithPolicy, type NetworkPolicy
 import type { OpMetricsRepository } from '../store/op-metrics-repository.js';
 import type { NewSession, SessionRepository } from '../store/session-repository.js';
 import { withSessionMounts, type SessionVolumesRequest } from '../volume/session-volumes.js';
+import { carryTmpfsContents, tmpfsAmong } from '../files/fork-tmpfs.js';
 import { assertEngineRequest, assertLocalRequest } from './create-checks.js';
 import type { EngineSide } from './engine-side.js';
 import type { AgentHub } from '../agent/agent-hub.js';
@@ -274,9 +275,10 @@ export class SessionManager implements SessionsApi {
   }
 
   /**
-   * A new session from a snapshot of this one's filesystem (an engine commit, or a copy
-   * of the directory on the local backend), with the same spec, limits, base dir and
-   * exec defaults. The two diverge independently.
+   * A new session from a snapshot of this one's filesystem (an engine commit plus the
+   * contents of its tmpfs base dir and tmpfs mounts, or a copy of the directory on the
+   * local backend), with the same spec, limits, base dir and exec defaults. The two
+   * diverge independently.
    */
   async fork(idOrName: string, options: ForkOptions = {}): Promise<Session> {
     const src = this.find(idOrName);
@@ -306,20 +308,37 @@ export class SessionManager implements SessionsApi {
       if (wd && (wd === src.baseDir || wd.startsWith(`${src.baseDir}/`))) return this.setDefaults(s.id, { workdir: s.baseDir + wd.slice(src.baseDir.length) });
       return s;
     }
-    const engine = this.engineSide().engine;
-    this.engineSide().containers.assertAllowed(src.spec, options.trust ?? 'operator');
+    const side = this.engineSide();
+    const srcContainer = src.containerId ?? src.containerName;
+    // A stopped container's tmpfs mounts are gone; a paused one's cannot be read (no exec).
+    const carry = src.state === 'stopped' ? [] : await tmpfsAmong(side.files, srcContainer, [src.baseDir, ...Object.keys(src.spec.tmpfs ?? {})]);
+    if (carry.length && src.state === 'paused') {
+      throw new BerthError('Conflict', `session ${src.name} is paused and ${carry.join(', ')} is a tmpfs, readable only while it runs: unpause it (berth start ${src.name}) and fork again`);
+    }
+    const engine = side.engine;
+    side.containers.assertAllowed(src.spec, options.trust ?? 'operator');
     const tag = `${src.id}-${randomId(3)}`;
-    await engine.commitContainer(src.containerId ?? src.containerName, {
+    await engine.commitContainer(srcContainer, {
       repo: SNAPSHOT_REPO,
       tag,
       labels: { [LABELS.managed]: 'true', [LABELS.snapshotOf]: src.id },
     });
     const image = `${SNAPSHOT_REPO}:${tag}`;
+    let child: Session;
     try {
-      return await this.createFrom({ ...spec, image }, { ...meta, snapshotImage: image }, { backend: 'engine', secretNames, trust: options.trust ?? 'operator' });
+      child = await this.createFrom({ ...spec, image }, { ...meta, snapshotImage: image }, { backend: 'engine', secretNames, trust: options.trust ?? 'operator' });
     } catch (err) {
       await engine.removeImage(image).catch(() => undefined);
       throw err;
+    }
+    if (!carry.length) return child;
+    try {
+      await carryTmpfsContents(side.files, srcContainer, child.containerId ?? child.containerName, carry);
+      return child;
+    } catch (err) {
+      const e = BerthError.from(err);
+      await this.end(child, `fork failed: the tmpfs contents could not be copied: ${e.message}`, 'failed').catch(() => undefined);
+      throw new BerthError(e.code, `fork of ${src.name}: its tmpfs contents (${carry.join(', ')}) could not be copied into the new session, which was removed: ${e.message}`, { cause: err });
     }
   }
 

@@ -146,6 +146,9 @@ describe.each(backends)(`files through %s (${engineUnderTest()})`, (_label, make
     const here = join(dirs.dir, `cpout-${_label.replace(/\W/g, '')}`);
     mkdirSync(here, { recursive: true });
     writeFileSync(join(here, 'blob.bin'), blob);
+    // As docker cp: the destination's parent must exist.
+    expect(await code(b.files.copyIn(s.id, join(here, 'blob.bin'), 'big/blob.bin'))).toBe('NotFound');
+    await b.files.mkdir(s.id, 'big');
     await b.files.copyIn(s.id, join(here, 'blob.bin'), 'big/blob.bin');
     const ex = await b.sessions.exec(s.id, { cmd: ['sh', '-c', 'cd /workspace/big && chmod 751 blob.bin && touch -d @1600000000 blob.bin && ln -s blob.bin link'] });
     expect(ex.exitCode).toBe(0);

@@ -62,8 +62,8 @@ export function fileRoutes(app: FastifyInstance, berth: Berth, trustOf: TrustOf)
   });
 
   app.get<{ Params: { id: string } }>('/v1/sessions/:id/archive', async (req, reply) => {
-    const { archive, type } = await files.exportArchive(req.params.id, parse(pathQuery, req.query, 'query').path);
-    return reply.type('application/x-tar').header('x-berth-path-type', type).send(archive);
+    const { archive, type, path } = await files.exportArchive(req.params.id, parse(pathQuery, req.query, 'query').path);
+    return reply.type('application/x-tar').header('x-berth-path-type', type).header('x-berth-path', encodeURIComponent(path)).send(archive);
   });
 
   app.put<{ Params: { id: string } }>('/v1/sessions/:id/archive', async (req, reply) => {
