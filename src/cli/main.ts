@@ -5,6 +5,8 @@ import { clientFor, refuseTokenInArgv, type GlobalOptions } from './client-facto
 import { fail } from './fail.js';
 import { registerFileCommands } from './file-commands.js';
 import { registerSessionCommands } from './session-commands.js';
+import { registerRunCommand } from './run-command.js';
+import { exitQuietlyOnClosedPipe } from './epipe.js';
 import { registerShellCommands } from './shell-commands.js';
 import { registerMonitorCommands } from './monitor-commands.js';
 import { registerNetworkCommands } from './network-commands.js';
@@ -23,6 +25,7 @@ const program = new Command()
   .option('--token-file <file>', 'file (mode 0600) holding the TCP bearer token (BERTH_TOKEN_FILE; or BERTH_TOKEN)')
   .option('--tls-ca <file>', "CA certificate (PEM) that signed the daemon's TLS certificate (BERTH_TLS_CA)")
   .option('--token <token>', 'refused: a token in argv is visible to every local user; use --token-file or BERTH_TOKEN')
+  .enablePositionalOptions()
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
@@ -98,6 +101,7 @@ program
     await runMcp({ ...o, global: program.opts<GlobalOptions>() });
   });
 
+registerRunCommand(program);
 registerSessionCommands(program);
 registerFileCommands(program);
 registerShellCommands(program);
@@ -110,6 +114,7 @@ registerWorkflowCommands(program);
 
 /** Runs the CLI (bin/berth.cjs calls this); exits the process when the command is done. */
 export async function main(argv: string[]): Promise<void> {
+  exitQuietlyOnClosedPipe();
   try {
     await program.parseAsync(argv);
     // Every command (the daemon too, after its shutdown) is done: don't linger on idle keep-alive sockets.
