@@ -8,7 +8,7 @@ import { Engine, type EngineCallObserver } from './engine/engine.js';
 import type { EngineInfo, EngineKind } from './engine/types.js';
 import { ContainerManager } from './lifecycle/container-manager.js';
 import { ImageService } from './image/image-service.js';
-import { IMAGE_VARIANTS, type ImageVariant } from './image/variants.js';
+import { DEBIAN_BASE_IMAGE, IMAGE_VARIANTS, type ImageVariant } from './image/variants.js';
 import { ContainerFiles } from './files/container-files.js';
 import { SessionFiles } from './files/session-files.js';
 import { defaultLocalRoot, LocalBackend } from './local/local-backend.js';
@@ -37,6 +37,8 @@ import { VolumeManager } from './volume/volume-manager.js';
 import { WorkflowRepository } from './store/workflow-repository.js';
 import { WorkflowManager } from './workflow/workflow-manager.js';
 
+export { DEBIAN_BASE_IMAGE };
+
 /** Host directory of workflow runs' artifacts when none is configured. */
 const defaultWorkflowDir = (): string => join(tmpdir(), `berth-workflows-${process.getuid?.() ?? 'user'}`);
 
@@ -44,6 +46,16 @@ const defaultWorkflowDir = (): string => join(tmpdir(), `berth-workflows-${proce
 export const BUILTIN_TEMPLATES: Readonly<Record<string, Partial<ContainerSpec>>> = {
   default: { image: 'berth-fixture:busybox' },
   busybox: { image: 'berth-fixture:busybox' },
+};
+
+
+/**
+ * The daemon's templates over `BUILTIN_TEMPLATES` (its config can replace them): a session
+ * made from the CLI gets a real userland (bash, coreutils, apt), not the busybox test fixture.
+ */
+export const DAEMON_TEMPLATES: Readonly<Record<string, Partial<ContainerSpec>>> = {
+  default: { image: DEBIAN_BASE_IMAGE },
+  debian: { image: DEBIAN_BASE_IMAGE },
 };
 
 export interface BerthConnectOptions {

@@ -38,6 +38,8 @@ export interface ApiServerOptions {
   health?: HealthMonitor;
   /** Trust of every request on this listener (config `tcpTrust` for TCP); default `operator`. A client may lower its own with `x-berth-trust`. */
   trust?: Trust;
+  /** Samples running sessions now, for `GET /v1/stats?fresh=true` (the sampler's `sampleNowWith`). */
+  sampleNow?: () => Promise<void>;
   /** Who the unix socket's clients are in the audit log, e.g. `uid:0`; default `uid:<this process's uid>`. */
   unixActor?: string;
   /** The listener this server is for (the audit's actor); default `tcp` with a token, else `unix`. */
@@ -93,7 +95,7 @@ export function createApiServer(o: ApiServerOptions): FastifyInstance {
   sessionRoutes(app, o.berth, trustOf);
   fileRoutes(app, o.berth, trustOf);
   imageRoutes(app, o.berth);
-  monitorRoutes(app, o.berth, o.metrics, o.health);
+  monitorRoutes(app, o.berth, o.metrics, o.health, o.sampleNow);
   networkRoutes(app, o.berth);
   securityRoutes(app, o.berth);
   volumeRoutes(app, () => o.berth.volumes);

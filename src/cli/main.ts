@@ -7,6 +7,7 @@ import { registerFileCommands } from './file-commands.js';
 import { registerSessionCommands } from './session-commands.js';
 import { registerRunCommand } from './run-command.js';
 import { exitQuietlyOnClosedPipe } from './epipe.js';
+import { addExamples } from './examples.js';
 import { registerShellCommands } from './shell-commands.js';
 import { registerMonitorCommands } from './monitor-commands.js';
 import { registerNetworkCommands } from './network-commands.js';
@@ -88,7 +89,10 @@ program
     if (info.socket) lines.push(`socket: ${String(info.socket)}`, `data dir: ${String(info.dataDir)}`, `instance: ${String(info.instance)}`);
     lines.push(e ? `engine: ${e.kind} ${e.version} (API ${e.apiVersion}, cgroup v${e.cgroupVersion}) at ${e.socketPath} (found via ${e.source})` : 'engine: none');
     if (info.backend) lines.push(`backend: ${String(info.backend)} (fallback ${String(info.fallback)}; local sandboxes in ${String(info.localRoot)})`);
-    if (info.sessions) lines.push(`sessions: ${JSON.stringify(info.sessions)}`);
+    if (info.sessions) {
+      const counts = Object.entries(info.sessions as Record<string, number>).map(([state, n]) => `${n} ${state}`);
+      lines.push(`sessions: ${counts.join(', ') || 'none'}`);
+    }
     process.stdout.write(`${lines.join('\n')}\n`);
   });
 
@@ -111,6 +115,30 @@ registerSecurityCommands(program);
 registerVolumeCommands(program);
 registerImageCommands(program);
 registerWorkflowCommands(program);
+
+program
+  .command('version')
+  .description("berth's version (and the daemon's, when one answers)")
+  .action(async () => {
+    process.stdout.write(`berth ${VERSION}\n`);
+    const c = await clientFor(program.opts<GlobalOptions>());
+    const info = (await c.info().catch(() => undefined)) as { version?: string } | undefined;
+    if (info?.version) process.stdout.write(`daemon ${info.version}\n`);
+  });
+
+program
+  .command('completion')
+  .description('print a shell completion script: bash or zsh')
+  .argument('<shell>', 'bash or zsh')
+  .action(async (shell: string) => {
+    if (shell !== 'bash' && shell !== 'zsh') {
+      throw new BerthError('InvalidArgument', `completion: "${shell}" is not bash or zsh`, { details: { problems: [{ path: 'shell', message: 'must be bash or zsh' }] } });
+    }
+    const { bashCompletion, zshCompletion } = await import('./completion.js');
+    process.stdout.write(shell === 'bash' ? bashCompletion(program) : zshCompletion(program));
+  });
+
+addExamples(program);
 
 /** Runs the CLI (bin/berth.cjs calls this); exits the process when the command is done. */
 export async function main(argv: string[]): Promise<void> {

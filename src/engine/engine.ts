@@ -14,7 +14,7 @@ import { modemAddress, signalled } from './connect.js';
 import { detectEngine, type DetectOptions, type DetectResult } from './detect.js';
 import { engineStatus, translateEngineError } from './errors.js';
 import { EngineNetworks } from './networks.js';
-import { canonicalImageName, securityFieldsFor, tmpfsOptionsFor } from './quirks.js';
+import { canonicalImageName, ENGINE_DETACH_KEYS, securityFieldsFor, tmpfsOptionsFor } from './quirks.js';
 import { strictSeccompJson, strictSeccompPath } from '../security/seccomp-profile.js';
 import type { EngineHostInfo, EngineInfo } from './types.js';
 import { EngineVolumes } from './volumes.js';
@@ -285,6 +285,7 @@ export class Engine {
         ...(o.env && o.env.length ? { Env: o.env } : {}),
         ...(o.workdir ? { WorkingDir: o.workdir } : {}),
         ...(o.user ? { User: o.user } : {}),
+        ...(o.tty && o.stdin ? { DetachKeys: ENGINE_DETACH_KEYS } : {}),
       }).catch(async (err: unknown) => {
         if (engineStatus(err) !== 404 && !(await this.isRunning(containerId))) {
           throw new BerthError('Conflict', `${what}: the container is not running; start it first`, { cause: err });
@@ -317,7 +318,7 @@ export class Engine {
    * Closing the connection leaves the process running.
    */
   async attachContainer(id: string): Promise<Duplex> {
-    const q = new URLSearchParams({ stream: '1', stdin: '1', stdout: '1', stderr: '1' });
+    const q = new URLSearchParams({ stream: '1', stdin: '1', stdout: '1', stderr: '1', detachKeys: ENGINE_DETACH_KEYS });
     return this.call(`attach to container ${id}`, () => this.hijack(`/containers/${encodeURIComponent(id)}/attach?${q}`));
   }
 

@@ -90,3 +90,10 @@ export function execStartExitCode(exitCode: number, head: string): number {
   if (exitCode !== 126) return exitCode;
   return /exec failed:.*(executable file not found|no such file or directory)/.test(head) ? 127 : 126;
 }
+
+/**
+ * Detach keys given to the engine for terminals berth relays: berth watches for the
+ * user's detach keys itself (none when `""`), so the engine's own (ctrl-p ctrl-q by
+ * default, which an empty setting does not turn off) must never fire: a sequence no one types.
+ */
+export const ENGINE_DETACH_KEYS = 'ctrl-@,ctrl-],ctrl-@,ctrl-],ctrl-@,ctrl-]';
