@@ -34,7 +34,7 @@ describe(`CLI: names and the README quickstart (${engineUnderTest()})`, () => {
     // Both records stay; the name finds the newest.
     expect((await t.cli(['ps', '-a', '-q', '--filter', 'name=dev'])).stdout.split('\n').filter(Boolean)).toEqual([ids[1], ids[0]]);
     expect(JSON.parse((await t.cli(['inspect', 'dev'])).stdout)).toMatchObject({ id: ids[1] });
-  });
+  }, 300_000);
 
   it('a live name is still taken (Conflict, exit 125), and a failed create frees it', async () => {
     const first = await t.cli(['run', '--name', 'taken', 'berth-fixture:busybox']);

@@ -14,5 +14,5 @@ describe(`CLI: scripting as with docker (${engineUnderTest()})`, () => {
 
   it('rm A B C, rm -f, ps -q/--filter/--format newest first, prune --until, durations with units', async () => {
     await checkScriptingHabits(t, [FIXTURE_IMAGE]);
-  });
+  }, 300_000);
 });

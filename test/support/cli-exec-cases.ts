@@ -33,7 +33,7 @@ export async function checkExecHabits(t: CliDaemon, session: string): Promise<vo
 
   const missing = await t.cli(['exec', session, 'no-such-command-here']);
   expect(missing.code, missing.stderr).toBe(127);
-  const notExecutable = await t.cli(['exec', session, '/etc/hostname']);
+  const notExecutable = await t.cli(['exec', session, '/etc/passwd']);
   expect(notExecutable.code, notExecutable.stderr).toBe(126);
   const timedOut = await t.cli(['exec', '--timeout', '1s', session, 'sleep', '30']);
   expect(timedOut.code).toBe(124);
