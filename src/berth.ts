@@ -174,6 +174,7 @@ export class Berth {
     this.health = new HealthRepository(parts.db);
     this.local = new LocalBackend(parts.localRoot);
     const log = parts.log.child({ instance: parts.instance });
+    this.log = log;
     const sessionLive = (id: string): boolean => {
       const s = parts.repo.find(id);
       return s !== undefined && !TERMINAL_STATES.has(s.state);
@@ -327,7 +328,21 @@ export class Berth {
     });
   }
 
-  async close(): Promise<void> {
+  /**
+   * Releases the engine connection and the store. Sessions made in-process keep running
+   * (their containers stay, labelled with this instance) unless `endSessions` is true:
+   * then every live session of this instance is ended first (containers removed). With the
+   * default in-memory store, nothing else will ever end them: pass `endSessions: true`, or
+   * end them yourself, or give a `database` file so a later `Berth` adopts them.
+   */
+  private readonly log: Logger;
+
+  async close(options: { endSessions?: boolean } = {}): Promise<void> {
+    if (options.endSessions && this.db.open) {
+      for (const s of await this.sessions.list({})) {
+        await this.sessions.remove(s.id).catch((err: unknown) => this.log.warn({ err, sessionId: s.id }, 'could not end a session on close'));
+      }
+    }
     await this.workflows.close();
     await this.engineSide?.engine.close();
     if (this.db.open) this.db.close();

@@ -9,7 +9,7 @@ export function connectionError(where: string, err: NodeJS.ErrnoException): Bert
     return new BerthError(
       'Unauthorized',
       `permission denied on the daemon's socket ${where}: it is open to its owner only (and to the daemon's socketGroup when one is set). ` +
-        'Run berth as root, or let this user in, as root: `groupadd berth; usermod -aG berth USER`, set "socketGroup": "berth" in the daemon\'s config.json, restart the daemon, then log in again',
+        'Run berth as root, or let this user in, as root: `groupadd berth; usermod -aG berth USER`, restart the daemon with --socket-group berth (config socketGroup), then log in again',
       { details: { socket: where }, cause: err },
     );
   }

@@ -40,7 +40,7 @@ export async function cliDaemon(hint: string, backend: 'engine' | 'local' = 'eng
   const labels = { [TEST_LABEL]: runId() };
   writeFileSync(join(dirs.dataDir, 'config.json'), JSON.stringify({ templates: { default: { image: 'berth-base:debian-bookworm', labels }, busybox: { image: 'berth-fixture:busybox', labels } } }));
   const args = backend === 'local' ? ['--engine-socket', join(dirs.dir, 'no-engine.sock'), '--fallback', 'local', '--backend', 'local'] : ['--engine', engineUnderTest()];
-  const daemon = await spawnDaemon(dirs, {}, args);
+  const daemon = await spawnDaemon(dirs, {}, args, 60_000);
   const run = (file: string, argv: string[], input?: string) =>
     new Promise<CliResult>((resolve) => {
       const child = spawn(file, argv, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, BERTH_CLI: `${process.execPath} ${BIN} --socket ${dirs.socket}` } });
