@@ -50,7 +50,7 @@ export function mountFlag(value: string): MountSpec {
 
 /** `-p [IP:][HOST:]CONTAINER[/tcp|udp]`; binds to 127.0.0.1 unless an IP is given. */
 export function publishFlag(value: string): PortSpec {
-  const m = value.match(/^(?:(\[[0-9a-fA-F:]+\]|[0-9.]+):)?(?:(\d*):)?(\d+)(?:\/(tcp|udp))?$/);
+  const m = value.match(/^(?:(\[[0-9a-fA-F:]+\]|\d{1,3}(?:\.\d{1,3}){3}):)?(?:(\d*):)?(\d+)(?:\/(tcp|udp))?$/);
   if (!m) throw bad('--publish', value, '[IP:][HOST_PORT:]CONTAINER_PORT[/tcp|udp]');
   const port = (s: string | undefined) => (s ? Number(s) : undefined);
   const containerPort = Number(m[3]);
