@@ -122,7 +122,7 @@ export class ImageService implements ImagesApi {
       this.d.log,
     ).catch((err: unknown) => {
       const e = BerthError.from(err);
-      if (base || e.code === 'InvalidArgument' || (e.code === 'Internal' && /cancel/i.test(e.message))) throw e;
+      if (base || call.signal?.aborted) throw e;
       throw new BerthError(
         e.code,
         `${e.message}\n(no registry is reachable from here: build the ${variant} image on a local base with \`berth image build --variant ${variant} --base ${DEBIAN_BASE_IMAGE}\`, or set BERTH_BASE_IMAGE_${variant.toUpperCase()} for the daemon)`,
