@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { BuildEvent } from '../image/build-progress.js';
 import { clientFor, type GlobalOptions } from './client-factory.js';
 import { collect, keyValues } from './parse.js';
-import { table } from './table.js';
+import { localTime, table } from './table.js';
 
 const out = (s: string) => process.stdout.write(s);
 
@@ -92,7 +92,7 @@ export function registerImageCommands(program: Command): void {
       const list = await (await clientFor(g())).images.list();
       if (o.json) return void out(`${JSON.stringify(list, null, 2)}\n`);
       const rows = [['IMAGE', 'ID', 'VARIANT', 'SIZE', 'CREATED']];
-      for (const i of list) rows.push([i.tags.join(',') || '<none>', i.id.replace(/^sha256:/, '').slice(0, 12), i.variant, size(i.size), i.created]);
+      for (const i of list) rows.push([i.tags.join(',') || '<none>', i.id.replace(/^sha256:/, '').slice(0, 12), i.variant, size(i.size), localTime(i.created)]);
       out(table(rows));
     });
 

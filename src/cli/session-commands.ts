@@ -4,6 +4,7 @@ import { DEFAULT_SHELL_CMD } from '../interactive/shell-stream.js';
 import type { Session } from '../session/session.js';
 import { clientFor, type GlobalOptions } from './client-factory.js';
 import { runExecCommand } from './exec-command.js';
+import { shortIds } from './fail.js';
 import { sessionFilter } from './session-filter.js';
 import { formatRows } from './format.js';
 import { localTime, table } from './table.js';
@@ -44,7 +45,7 @@ async function eachSession(sessions: string[], act: (s: string) => Promise<strin
       out(`${await act(s)}\n`);
     } catch (err) {
       const e = BerthError.from(err);
-      process.stderr.write(`berth: error [${e.code}]: ${e.message}\n`);
+      process.stderr.write(`berth: error [${e.code}]: ${shortIds(e.message)}\n`);
       process.exitCode = EXIT_STATUS[e.code];
     }
   }

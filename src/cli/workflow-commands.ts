@@ -6,7 +6,7 @@ import { workflowReport } from '../workflow/report.js';
 import type { WorkflowRun } from '../workflow/workflow-run.js';
 import { clientFor, type GlobalOptions } from './client-factory.js';
 import { collect, keyValues, wholeNumber } from './parse.js';
-import { table } from './table.js';
+import { localTime, table } from './table.js';
 
 const out = (s: string) => process.stdout.write(s);
 const secs = (ms: number | undefined) => (ms === undefined ? '' : `${(ms / 1000).toFixed(1)}s`);
@@ -129,7 +129,7 @@ export function registerWorkflowCommands(program: Command): void {
       const rows = [['RUN', 'NAME', 'STATUS', 'STEPS', 'STARTED', 'DURATION', 'FILE']];
       for (const r of runs) {
         const ok = r.steps.filter((s) => s.status === 'succeeded').length;
-        rows.push([r.id, r.name, r.status, `${ok}/${r.steps.length} ok`, r.startedAt, secs(r.durationMs), r.file]);
+        rows.push([r.id, r.name, r.status, `${ok}/${r.steps.length} ok`, r.startedAt ? localTime(r.startedAt) : '', secs(r.durationMs), r.file]);
       }
       out(table(rows));
     });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { auditAction } from '../../src/cli/audit-actions.js';
+import { shortIds } from '../../src/cli/fail.js';
 import { formatRows } from '../../src/cli/format.js';
 import { duration, sinceTime } from '../../src/cli/parse.js';
 import { runRequest } from '../../src/cli/run-command.js';
@@ -92,6 +93,12 @@ describe('smaller habits', () => {
     expect(auditAction('PUT /v1/sessions/:id/archive')).toBe('copy in');
     expect(auditAction('POST /v1/networks/:id/connect')).toBe('network connect');
     expect(auditAction('PATCH /v1/other')).toBe('PATCH /v1/other');
+  });
+
+  it('errors show 12-character engine ids', () => {
+    const id = 'b150d976'.padEnd(64, 'a');
+    expect(shortIds(`copy /x out of container ${id}: Could not find the file in container ${id}`)).toBe('copy /x out of container b150d976aaaa: Could not find the file in container b150d976aaaa');
+    expect(shortIds('s-0123456789ab stays')).toBe('s-0123456789ab stays');
   });
 
   it("the daemon's default template is the Debian base", () => {
