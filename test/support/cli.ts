@@ -40,7 +40,14 @@ export async function cliDaemon(hint: string, backend: 'engine' | 'local' = 'eng
   const labels = { [TEST_LABEL]: runId() };
   writeFileSync(join(dirs.dataDir, 'config.json'), JSON.stringify({ templates: { default: { image: 'berth-base:debian-bookworm', labels }, busybox: { image: 'berth-fixture:busybox', labels } } }));
   const args = backend === 'local' ? ['--engine-socket', join(dirs.dir, 'no-engine.sock'), '--fallback', 'local', '--backend', 'local'] : ['--engine', engineUnderTest()];
-  const daemon = await spawnDaemon(dirs, {}, args, 60_000);
+  // A loaded machine can make the engine's first ping time out at start: try again, up to 3 times.
+  let daemon: DaemonProcess | undefined;
+  for (let attempt = 1; !daemon; attempt++) {
+    daemon = await spawnDaemon(dirs, {}, args, 60_000).catch((err: unknown) => {
+      if (attempt >= 3 || !String(err).includes('EngineUnavailable')) throw err;
+      return undefined;
+    });
+  }
   const run = (file: string, argv: string[], input?: string) =>
     new Promise<CliResult>((resolve) => {
       const child = spawn(file, argv, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, BERTH_CLI: `${process.execPath} ${BIN} --socket ${dirs.socket}` } });
