@@ -152,7 +152,7 @@ describe('SessionRepository', () => {
     db.close();
   });
 
-  it('migration 008 keeps the names of sessions made before it', () => {
+  it('migration 009 keeps the names of sessions made before it', () => {
     const path = join(dir, 'old.db');
     const all = loadMigrations();
     const at = all.findIndex((m) => m.name === 'session-names');
