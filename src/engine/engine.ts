@@ -318,7 +318,7 @@ export class Engine {
    * Closing the connection leaves the process running.
    */
   async attachContainer(id: string): Promise<Duplex> {
-    const q = new URLSearchParams({ stream: '1', stdin: '1', stdout: '1', stderr: '1', detachKeys: ENGINE_DETACH_KEYS });
+    const q = new URLSearchParams({ stream: '1', stdin: '1', stdout: '1', stderr: '1' });
     return this.call(`attach to container ${id}`, () => this.hijack(`/containers/${encodeURIComponent(id)}/attach?${q}`));
   }
 

@@ -1,7 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { cliDaemon, type CliDaemon } from '../support/cli.js';
 import { engineUnderTest, FIXTURE_IMAGE } from '../support/engine.js';
 import { berthTerminal } from '../support/terminal.js';
@@ -44,8 +45,9 @@ describe(`CLI: berth run with docker's flags (${engineUnderTest()})`, () => {
   });
 
   it('-v binds a host path (read-only with :ro), --mount too, and -p publishes on loopback by default', async () => {
-    const host = join(t.dir, 'host-data');
-    mkdirSync(host, { recursive: true });
+    // Not beside the daemon's socket: its directory is on the mount deny list.
+    const host = mkdtempSync(join(tmpdir(), 'berth-cli-run-host-'));
+    onTestFinished(() => rmSync(host, { recursive: true, force: true }));
     writeFileSync(join(host, 'f.txt'), 'from the host\n');
     const r = await t.cli(['run', '--name', 'mounts', '-v', `${host}:/data:ro`, '--mount', `type=bind,source=${host},target=/data2`, '-p', '8080', '-p', '127.0.0.1:0:81/udp',
       '--network', 'bridge', FIXTURE_IMAGE]);
