@@ -11,7 +11,7 @@ import { Engine, type EngineCallObserver } from './engine/engine.js';
 import type { EngineInfo, EngineKind } from './engine/types.js';
 import { ContainerManager } from './lifecycle/container-manager.js';
 import { ImageService } from './image/image-service.js';
-import { IMAGE_VARIANTS, type ImageVariant } from './image/variants.js';
+import { DEBIAN_BASE_IMAGE, IMAGE_VARIANTS, type ImageVariant } from './image/variants.js';
 import { ContainerFiles } from './files/container-files.js';
 import { EngineFiles } from './files/engine-files.js';
 import { ExecTarFiles } from './files/exec-tar-files.js';
@@ -44,6 +44,8 @@ import { VolumeManager } from './volume/volume-manager.js';
 import { WorkflowRepository } from './store/workflow-repository.js';
 import { WorkflowManager } from './workflow/workflow-manager.js';
 
+export { DEBIAN_BASE_IMAGE };
+
 /** Host directory of workflow runs' artifacts when none is configured. */
 const defaultWorkflowDir = (): string => join(tmpdir(), `berth-workflows-${process.getuid?.() ?? 'user'}`);
 
@@ -51,6 +53,16 @@ const defaultWorkflowDir = (): string => join(tmpdir(), `berth-workflows-${proce
 export const BUILTIN_TEMPLATES: Readonly<Record<string, Partial<ContainerSpec>>> = {
   default: { image: 'berth-fixture:busybox' },
   busybox: { image: 'berth-fixture:busybox' },
+};
+
+
+/**
+ * The daemon's templates over `BUILTIN_TEMPLATES` (its config can replace them): a session
+ * made from the CLI gets a real userland (bash, coreutils, apt), not the busybox test fixture.
+ */
+export const DAEMON_TEMPLATES: Readonly<Record<string, Partial<ContainerSpec>>> = {
+  default: { image: DEBIAN_BASE_IMAGE },
+  debian: { image: DEBIAN_BASE_IMAGE },
 };
 
 export interface BerthConnectOptions {
@@ -181,6 +193,7 @@ export class Berth {
     this.health = new HealthRepository(parts.db);
     this.local = new LocalBackend(parts.localRoot ?? defaultLocalRoot(), new LocalGroupRepository(parts.db));
     const log = parts.log.child({ instance: parts.instance });
+    this.log = log;
     const sessionLive = (id: string): boolean => {
       const s = parts.repo.find(id);
       return s !== undefined && !TERMINAL_STATES.has(s.state);
@@ -345,7 +358,21 @@ export class Berth {
     });
   }
 
-  async close(): Promise<void> {
+  /**
+   * Releases the engine connection and the store. Sessions made in-process keep running
+   * (their containers stay, labelled with this instance) unless `endSessions` is true:
+   * then every live session of this instance is ended first (containers removed). With the
+   * default in-memory store, nothing else will ever end them: pass `endSessions: true`, or
+   * end them yourself, or give a `database` file so a later `Berth` adopts them.
+   */
+  private readonly log: Logger;
+
+  async close(options: { endSessions?: boolean } = {}): Promise<void> {
+    if (options.endSessions && this.db.open) {
+      for (const s of await this.sessions.list({})) {
+        await this.sessions.remove(s.id).catch((err: unknown) => this.log.warn({ err, sessionId: s.id }, 'could not end a session on close'));
+      }
+    }
     await this.workflows.close();
     this.agents?.close();
     await this.engineSide?.engine.close();

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createApiServer } from './api/server.js';
 import { UiGate } from './ui/ui-gate.js';
-import { Berth } from './berth.js';
+import { Berth, DAEMON_TEMPLATES } from './berth.js';
 import type { Logger } from './common/logger.js';
 import { VERSION } from './common/version.js';
 import type { DaemonConfig } from './daemon/config.js';
@@ -19,7 +19,7 @@ import { DEFAULT_ALERT_RULES } from './monitor/alert-rules.js';
 import { KernelOomLog } from './monitor/kernel-oom-log.js';
 import { OomWatcher } from './monitor/oom-watcher.js';
 import { DaemonMetrics } from './monitor/metrics.js';
-import { Sampler } from './monitor/sampler.js';
+import { Sampler, sampleNowWith } from './monitor/sampler.js';
 import { EventsWatcher } from './session/events-watcher.js';
 import { reconcile } from './session/reconcile.js';
 import type { ContainerSpec } from './spec/container-spec.js';
@@ -67,7 +67,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       engineObserver: (op, ok, seconds) => metrics.engineCall(op, ok, seconds),
       templateAlerts: config.templateAlerts,
       database: join(config.dataDir, 'berth.db'),
-      templates: config.templates as Record<string, Partial<ContainerSpec>>,
+      templates: { ...DAEMON_TEMPLATES, ...(config.templates as Record<string, Partial<ContainerSpec>>) },
       mountPolicy: { ...config.mounts, deny: [...(config.mounts.deny ?? []), config.dataDir, dirname(config.socket)] },
       volumePolicy: config.volumes,
       workflowDir: join(config.dataDir, 'workflows'),
@@ -215,7 +215,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     });
 
     const servers: FastifyInstance[] = [];
-    const api = { berth, log: dlog, version: VERSION, terminalPingMs: config.terminalPingMs, metrics, ...(health ? { health } : {}), info };
+    const api = { berth, log: dlog, version: VERSION, terminalPingMs: config.terminalPingMs, metrics, ...(health ? { health } : {}), ...(sampler ? { sampleNow: sampleNowWith(sampler) } : {}), info };
     cleanups.push(async () => {
       await Promise.all(servers.map((s) => s.close()));
     });

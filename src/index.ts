@@ -41,7 +41,7 @@ export type { Workflow, WorkflowStep, WorkflowMount, WorkflowLimits } from './wo
 export { parseWorkflow, type WorkflowProblem } from './workflow/parse-workflow.js';
 export { workflowReport } from './workflow/report.js';
 export { loadConfig, type DaemonConfig } from './daemon/config.js';
-export { BerthError, ERROR_CODES, HTTP_STATUS, EXIT_STATUS, type ErrorCode, type FieldProblem } from './common/errors.js';
+export { BerthError, ERROR_CODES, HTTP_STATUS, EXIT_STATUS, COMMAND_EXIT, type ErrorCode, type FieldProblem } from './common/errors.js';
 export { LABELS } from './common/labels.js';
 export type { EngineInfo, EngineKind } from './engine/types.js';
 export type { Container, StopOptions, StopResult, StartResult, RemoveOptions, RemoveResult, KillOptions, WaitResult } from './lifecycle/container.js';

@@ -138,6 +138,9 @@ export function openApiDocument(version: string): Record<string, unknown> {
           responses: ok('Session[]'),
         },
       },
+      '/v1/sessions/prune': {
+        post: { summary: 'delete the records of ended, failed and lost sessions (body { until?: ISO date })', responses: ok('{ removed: string[] }') },
+      },
       '/v1/sessions/{id}': {
         get: { summary: 'one session', parameters: idParam, responses: ok('Session') },
         delete: { summary: 'end a session (stop and remove its container)', parameters: idParam, responses: ok('Session') },

@@ -42,6 +42,8 @@ export interface ApiServerOptions {
   health?: HealthMonitor;
   /** Trust of every request on this listener (config `tcpTrust` for TCP); default `operator`. A client may lower its own with `x-berth-trust`. */
   trust?: Trust;
+  /** Samples running sessions now, for `GET /v1/stats?fresh=true` (the sampler's `sampleNowWith`). */
+  sampleNow?: () => Promise<void>;
   /** Who the unix socket's clients are in the audit log, e.g. `uid:0`; default `uid:<this process's uid>`. */
   unixActor?: string;
   /** The listener this server is for (the audit's actor); default `tcp` with a token, else `unix`. */
@@ -103,7 +105,7 @@ export function createApiServer(o: ApiServerOptions): FastifyInstance {
   fileRoutes(app, o.berth, trustOf);
   processRoutes(app, o.berth);
   imageRoutes(app, o.berth);
-  monitorRoutes(app, o.berth, o.metrics, o.health);
+  monitorRoutes(app, o.berth, o.metrics, o.health, o.sampleNow);
   networkRoutes(app, o.berth);
   securityRoutes(app, o.berth);
   volumeRoutes(app, () => o.berth.volumes);

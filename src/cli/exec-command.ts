@@ -1,3 +1,4 @@
+import { COMMAND_EXIT } from '../common/errors.js';
 import type { BerthClient } from '../client/client.js';
 import type { SessionExecStreamOptions } from '../session/sessions-api.js';
 
@@ -18,5 +19,5 @@ export async function runExecCommand(client: BerthClient, session: string, optio
   s.stderr.pipe(process.stderr);
   const exit = await s.exit;
   if (exit.timedOut) process.stderr.write(`berth: the command timed out after ${options.timeoutMs} ms and was killed\n`);
-  process.exitCode = exit.exitCode < 0 ? 1 : exit.exitCode;
+  process.exitCode = exit.timedOut ? COMMAND_EXIT.timedOut : exit.exitCode < 0 ? 1 : exit.exitCode;
 }

@@ -4,10 +4,11 @@ import { connectionError, errorFromBody } from '../client/daemon-errors.js';
 import { LineSplitter } from '../client/ndjson.js';
 import { BerthError } from '../common/errors.js';
 import { defaultSocketPath } from '../common/paths.js';
+import { exitQuietlyOnClosedPipe } from './epipe.js';
 import { fail } from './fail.js';
 
 /**
- * `berth [--socket PATH] exec SESSION -- CMD...` with no other options: the commonest
+ * `berth [--socket PATH] exec SESSION [--] CMD...` with no other options: the commonest
  * call of a short-lived CLI, answered from a small bundle (dist/cli/berth-exec.cjs)
  * without commander or the rest of the CLI. Returns false for any other argv, which
  * then goes to the full CLI (`main`), so both give the same results.
@@ -20,8 +21,10 @@ export function simpleExecArgs(argv: readonly string[]): { socket?: string; sess
     i += 2;
   }
   const session = argv[i + 1];
-  if (argv[i] !== 'exec' || !session || session.startsWith('-') || argv[i + 2] !== '--' || argv.length <= i + 3) return undefined;
-  return { ...(socket ? { socket } : {}), session, cmd: argv.slice(i + 3) };
+  const first = argv[i + 2];
+  if (argv[i] !== 'exec' || !session || session.startsWith('-') || first === undefined) return undefined;
+  if (first === '--') return argv.length > i + 3 ? { ...(socket ? { socket } : {}), session, cmd: argv.slice(i + 3) } : undefined;
+  return first.startsWith('-') ? undefined : { ...(socket ? { socket } : {}), session, cmd: argv.slice(i + 2) };
 }
 
 /** Writes to `out`; pauses `source` until `out` drains when it is full. */
@@ -88,6 +91,7 @@ export function execOverSocket(socketPath: string, session: string, cmd: string[
 export async function fastExec(argv: readonly string[]): Promise<boolean> {
   const args = simpleExecArgs(argv);
   if (!args || process.env.BERTH_URL) return false;
+  exitQuietlyOnClosedPipe();
   try {
     process.exitCode = await execOverSocket(args.socket ?? defaultSocketPath(), args.session, args.cmd);
     process.exit();

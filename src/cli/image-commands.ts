@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
 import type { BuildEvent } from '../image/build-progress.js';
 import { clientFor, type GlobalOptions } from './client-factory.js';
 import { collect, keyValues } from './parse.js';
-import { table } from './table.js';
+import { localTime, table } from './table.js';
 
 const out = (s: string) => process.stdout.write(s);
 
@@ -42,17 +43,20 @@ export function registerImageCommands(program: Command): void {
   image
     .command('build')
     .description('build a base image variant (or, with --context, a custom Dockerfile), showing progress')
+    .argument('[context]', 'a custom build\'s context directory, as docker build\'s (same as --context)')
     .option('--variant <variant>', 'ubuntu (full) or alpine (light); default ubuntu')
     .option('--base <image>', 'the BASE_IMAGE to build on, e.g. berth-base:debian-bookworm')
-    .option('--context <dir>', 'a custom build: its context directory (absolute)')
-    .option('-f, --file <path>', 'the Dockerfile (absolute); default <context>/Dockerfile or the variant\'s')
+    .option('--context <dir>', 'a custom build: its context directory (relative to here, or absolute)')
+    .option('-f, --file <path>', 'the Dockerfile (relative to here, or absolute); default <context>/Dockerfile or the variant\'s')
     .option('-t, --tag <name:tag>', 'the tag; default berth-image:<variant>, required with --context')
     .option('--target <stage>', 'the stage of a multi-stage Dockerfile to build')
     .option('--build-arg <K=V>', 'build argument (repeatable)', collect)
     .option('--label <K=V>', 'label (repeatable)', collect)
     .option('--no-cache', "ignore the engine's layer cache")
     .option('--json', 'print the result as JSON')
-    .action(async (o: { variant?: string; base?: string; context?: string; file?: string; tag?: string; target?: string; buildArg?: string[]; label?: string[]; cache: boolean; json?: boolean }) => {
+    .addHelpText('after', '\nExamples:\n  $ berth image build --variant ubuntu --base berth-base:debian-bookworm\n  $ berth image build . -t tools:1')
+    .action(async (contextArg: string | undefined, o: { variant?: string; base?: string; context?: string; file?: string; tag?: string; target?: string; buildArg?: string[]; label?: string[]; cache: boolean; json?: boolean }) => {
+      if (contextArg !== undefined) o.context ??= contextArg;
       const buildArgs = keyValues(o.buildArg, '--build-arg');
       const labels = keyValues(o.label, '--label');
       const c = await clientFor(g());
@@ -62,8 +66,8 @@ export function registerImageCommands(program: Command): void {
           {
             ...(o.variant ? { variant: o.variant as 'ubuntu' } : {}),
             ...(o.base ? { baseImage: o.base } : {}),
-            ...(o.context ? { context: o.context } : {}),
-            ...(o.file ? { dockerfile: o.file } : {}),
+            ...(o.context ? { context: resolve(o.context) } : {}),
+            ...(o.file ? { dockerfile: resolve(o.file) } : {}),
             ...(o.tag ? { tag: o.tag } : {}),
             ...(o.target ? { target: o.target } : {}),
             ...(buildArgs ? { buildArgs } : {}),
@@ -88,7 +92,7 @@ export function registerImageCommands(program: Command): void {
       const list = await (await clientFor(g())).images.list();
       if (o.json) return void out(`${JSON.stringify(list, null, 2)}\n`);
       const rows = [['IMAGE', 'ID', 'VARIANT', 'SIZE', 'CREATED']];
-      for (const i of list) rows.push([i.tags.join(',') || '<none>', i.id.replace(/^sha256:/, '').slice(0, 12), i.variant, size(i.size), i.created]);
+      for (const i of list) rows.push([i.tags.join(',') || '<none>', i.id.replace(/^sha256:/, '').slice(0, 12), i.variant, size(i.size), localTime(i.created)]);
       out(table(rows));
     });
 

@@ -5,6 +5,9 @@ import { clientFor, refuseTokenInArgv, type GlobalOptions } from './client-facto
 import { fail } from './fail.js';
 import { registerFileCommands } from './file-commands.js';
 import { registerSessionCommands } from './session-commands.js';
+import { registerRunCommand } from './run-command.js';
+import { exitQuietlyOnClosedPipe } from './epipe.js';
+import { addExamples } from './examples.js';
 import { registerShellCommands } from './shell-commands.js';
 import { registerProcCommands } from './proc-commands.js';
 import { registerMonitorCommands } from './monitor-commands.js';
@@ -25,6 +28,7 @@ const program = new Command()
   .option('--token-file <file>', 'file (mode 0600) holding the TCP bearer token (BERTH_TOKEN_FILE; or BERTH_TOKEN)')
   .option('--tls-ca <file>', "CA certificate (PEM) that signed the daemon's TLS certificate (BERTH_TLS_CA)")
   .option('--token <token>', 'refused: a token in argv is visible to every local user; use --token-file or BERTH_TOKEN')
+  .enablePositionalOptions()
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
@@ -87,7 +91,10 @@ program
     if (info.socket) lines.push(`socket: ${String(info.socket)}`, `data dir: ${String(info.dataDir)}`, `instance: ${String(info.instance)}`);
     lines.push(e ? `engine: ${e.kind} ${e.version} (API ${e.apiVersion}, cgroup v${e.cgroupVersion}) at ${e.socketPath} (found via ${e.source})` : 'engine: none');
     if (info.backend) lines.push(`backend: ${String(info.backend)} (fallback ${String(info.fallback)}; local sandboxes in ${String(info.localRoot)})`);
-    if (info.sessions) lines.push(`sessions: ${JSON.stringify(info.sessions)}`);
+    if (info.sessions) {
+      const counts = Object.entries(info.sessions as Record<string, number>).map(([state, n]) => `${n} ${state}`);
+      lines.push(`sessions: ${counts.join(', ') || 'none'}`);
+    }
     process.stdout.write(`${lines.join('\n')}\n`);
   });
 
@@ -100,6 +107,7 @@ program
     await runMcp({ ...o, global: program.opts<GlobalOptions>() });
   });
 
+registerRunCommand(program);
 registerSessionCommands(program);
 registerFileCommands(program);
 registerShellCommands(program);
@@ -112,8 +120,33 @@ registerImageCommands(program);
 registerWorkflowCommands(program);
 registerUiCommand(program);
 
+program
+  .command('version')
+  .description("berth's version (and the daemon's, when one answers)")
+  .action(async () => {
+    process.stdout.write(`berth ${VERSION}\n`);
+    const c = await clientFor(program.opts<GlobalOptions>());
+    const info = (await c.info().catch(() => undefined)) as { version?: string } | undefined;
+    if (info?.version) process.stdout.write(`daemon ${info.version}\n`);
+  });
+
+program
+  .command('completion')
+  .description('print a shell completion script: bash or zsh')
+  .argument('<shell>', 'bash or zsh')
+  .action(async (shell: string) => {
+    if (shell !== 'bash' && shell !== 'zsh') {
+      throw new BerthError('InvalidArgument', `completion: "${shell}" is not bash or zsh`, { details: { problems: [{ path: 'shell', message: 'must be bash or zsh' }] } });
+    }
+    const { bashCompletion, zshCompletion } = await import('./completion.js');
+    process.stdout.write(shell === 'bash' ? bashCompletion(program) : zshCompletion(program));
+  });
+
+addExamples(program);
+
 /** Runs the CLI (bin/berth.cjs calls this); exits the process when the command is done. */
 export async function main(argv: string[]): Promise<void> {
+  exitQuietlyOnClosedPipe();
   try {
     await program.parseAsync(argv);
     // Every command (the daemon too, after its shutdown) is done: don't linger on idle keep-alive sockets.

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { ResourceSample } from '../monitor/resource-sample.js';
 import { clientFor, type GlobalOptions } from './client-factory.js';
-import { bytes, table } from './table.js';
+import { duration } from './parse.js';
+import { bytes, localTime, table } from './table.js';
 
 const out = (s: string) => process.stdout.write(s);
 
@@ -32,20 +33,25 @@ export function registerMonitorCommands(program: Command): void {
     .argument('[sessions...]', 'only these sessions (ids or names)')
     .option('--no-stream', 'print once and exit')
     .option('--json', 'print JSON once and exit')
-    .option('--interval <ms>', 'refresh every this many ms', '1000')
-    .action(async (sessions: string[], o: { stream: boolean; json?: boolean; interval: string }) => {
+    .option('-a, --all', 'also ended sessions (their last figures)')
+    .option('--interval <duration>', 'refresh every this long (500ms, 2s; a plain number is ms)', '1000')
+    .addHelpText('after', '\nExamples:\n  $ berth stats\n  $ berth stats --no-stream dev\n  $ berth stats --interval 2s')
+    .action(async (sessions: string[], o: { stream: boolean; json?: boolean; interval: string; all?: boolean }) => {
+      const interval = Math.max(200, duration(o.interval, '--interval') ?? 1000);
       const c = await clientFor(g());
-      const wanted = new Set<string>();
+      for (const s of sessions) await c.sessions.get(s);
       const names = new Map<string, string>();
-      for (const s of await c.sessions.list({})) {
-        names.set(s.id, s.name);
-        if (sessions.includes(s.id) || sessions.includes(s.name)) wanted.add(s.id);
-      }
-      if (sessions.length && wanted.size === 0) await c.sessions.get(sessions[0]!);
-      const read = async () => (await c.monitor.stats()).filter((s) => !sessions.length || wanted.has(s.sessionId));
+      const read = async () => {
+        const [list, samples] = await Promise.all([c.sessions.list({ all: o.all ?? false }), c.monitor.stats(undefined, { fresh: true })]);
+        const shown = new Set<string>();
+        for (const s of list) {
+          names.set(s.id, s.name === s.id ? '' : s.name);
+          if ((o.all || s.state === 'running') && (!sessions.length || sessions.includes(s.id) || sessions.includes(s.name))) shown.add(s.id);
+        }
+        return samples.filter((s) => shown.has(s.sessionId));
+      };
       if (o.json) return void out(`${JSON.stringify(await read(), null, 2)}\n`);
       if (!o.stream) return void out(statsTable(await read(), names));
-      const interval = Math.max(200, Number(o.interval) || 1000);
       const tty = process.stdout.isTTY;
       for (;;) {
         const text = statsTable(await read(), names);
@@ -59,11 +65,22 @@ export function registerMonitorCommands(program: Command): void {
     .description('follow session state changes, alerts, OOM kills and health changes')
     .option('--session <session>', 'only this session')
     .option('--json', 'one JSON object per line')
+    .addHelpText('after', '\nExamples:\n  $ berth events\n  $ berth events --session dev --json')
     .action(async (o: { session?: string; json?: boolean }) => {
       const c = await clientFor(g());
       const { events } = await c.monitor.events(o.session ? { session: o.session } : {});
+      const names = new Map<string, string>();
+      const nameOf = async (id: string) => {
+        if (!names.has(id)) names.set(id, await c.sessions.get(id).then((s) => s.name, () => id));
+        return names.get(id)!;
+      };
       for await (const e of events) {
-        out(o.json ? `${JSON.stringify(e)}\n` : `${e.at} ${e.type.padEnd(14)} ${e.sessionId} ${JSON.stringify(e.data)}\n`);
+        if (o.json) {
+          out(`${JSON.stringify(e)}\n`);
+          continue;
+        }
+        const detail = Object.entries(e.data).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ');
+        out(`${localTime(e.at)}  ${e.type.padEnd(14)} ${await nameOf(e.sessionId)}  ${detail}\n`);
       }
     });
 
@@ -78,7 +95,7 @@ export function registerMonitorCommands(program: Command): void {
       const list = await c.monitor.alerts({ ...(o.all ? {} : { state: 'firing' as const }), ...(o.session ? { session: o.session } : {}) });
       if (o.json) return void out(`${JSON.stringify(list, null, 2)}\n`);
       const rows = [['ID', 'SESSION', 'RULE', 'STATE', 'FIRED', 'MESSAGE']];
-      for (const a of list) rows.push([String(a.id), a.sessionId, a.rule, a.state, a.firedAt, a.message]);
+      for (const a of list) rows.push([String(a.id), a.sessionId, a.rule, a.state, localTime(a.firedAt), a.message]);
       out(table(rows));
     });
 

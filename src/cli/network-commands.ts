@@ -1,9 +1,20 @@
 import type { Command } from 'commander';
+import type { BerthClient } from '../client/client.js';
+import { BerthError } from '../common/errors.js';
 import { clientFor, type GlobalOptions } from './client-factory.js';
 import { collect, keyValues } from './parse.js';
 import { table } from './table.js';
 
 const out = (s: string) => process.stdout.write(s);
+
+/** A session's container (`berth-<id>`) when `target` names a live session, else `target` itself (a container). */
+async function containerOf(c: BerthClient, target: string): Promise<string> {
+  const s = await c.sessions.get(target).catch((err: unknown) => {
+    if (BerthError.is(err, 'NotFound')) return undefined;
+    throw err;
+  });
+  return s && s.backend === 'engine' ? s.containerName : target;
+}
 
 /** `berth network ls|create|inspect|rm|connect|disconnect|prune`: this daemon's networks. */
 export function registerNetworkCommands(program: Command): void {
@@ -50,23 +61,29 @@ export function registerNetworkCommands(program: Command): void {
 
   network
     .command('connect')
-    .description('connect a berth container (a session\'s is berth-<session id>) to a network')
+    .description("connect a session (by name or id) or a berth container to a network")
     .argument('<network>', 'network id or name')
-    .argument('<container>', 'container id or name')
+    .argument('<session>', 'session name or id, or a berth container id or name')
     .option('--alias <name>', 'a name it answers to on this network (repeatable)', collect)
-    .action(async (ref: string, container: string, o: { alias?: string[] }) => {
-      const r = await (await clientFor(g())).networks.connect(ref, { container, ...(o.alias ? { aliases: o.alias } : {}) });
+    .addHelpText('after', '\nExample:\n  $ berth network connect lab web --alias api')
+    .action(async (ref: string, target: string, o: { alias?: string[] }) => {
+      const c = await clientFor(g());
+      const container = await containerOf(c, target);
+      const r = await c.networks.connect(ref, { container, ...(o.alias ? { aliases: o.alias } : {}) });
       out(r.changed ? 'connected\n' : 'already connected\n');
     });
 
   network
     .command('disconnect')
-    .description('disconnect a container from a network')
+    .description('disconnect a session (by name or id) or a berth container from a network')
     .argument('<network>', 'network id or name')
-    .argument('<container>', 'container id or name')
+    .argument('<session>', 'session name or id, or a berth container id or name')
     .option('-f, --force', 'even if the engine objects')
-    .action(async (ref: string, container: string, o: { force?: boolean }) => {
-      const r = await (await clientFor(g())).networks.disconnect(ref, { container, ...(o.force ? { force: true } : {}) });
+    .addHelpText('after', '\nExample:\n  $ berth network disconnect lab web')
+    .action(async (ref: string, target: string, o: { force?: boolean }) => {
+      const c = await clientFor(g());
+      const container = await containerOf(c, target);
+      const r = await c.networks.disconnect(ref, { container, ...(o.force ? { force: true } : {}) });
       out(r.changed ? 'disconnected\n' : 'not connected\n');
     });
 

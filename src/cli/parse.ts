@@ -36,13 +36,28 @@ export function positiveNumber(value: string | undefined, flag: string): number 
   return n;
 }
 
-const UNIT_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * A duration for a flag, in ms: a plain whole number is `plainUnit` (ms unless said),
+ * else a number with a unit, or several (`500ms`, `5s`, `1.5m`, `2h`, `1d`, `1m30s`).
+ */
+export function duration(value: string | undefined, flag: string, plainUnit: 'ms' | 's' = 'ms'): number | undefined {
+  if (value === undefined) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * UNIT_MS[plainUnit]!;
+  const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)];
+  if (!parts.length || parts.map((p) => p[0]).join('') !== value) {
+    throw new BerthError('InvalidArgument', `${flag}: "${value}" is not a duration; use e.g. 500ms, 5s, 10m, 2h, 1d (a plain number is ${plainUnit === 'ms' ? 'milliseconds' : 'seconds'})`, {
+      details: { problems: [{ path: flag, message: 'must be a duration' }] },
+    });
+  }
+  return Math.round(parts.reduce((ms, p) => ms + Number(p[1]) * UNIT_MS[p[2]!]!, 0));
+}
 
 /** `--since`: a duration back from now (`90s`, `10m`, `2h`, `7d`) or a date (`2026-11-30T10:00Z`) → unix ms. */
 export function sinceTime(value: string | undefined, flag: string, now = Date.now()): number | undefined {
   if (value === undefined) return undefined;
-  const d = value.match(/^(\d+)([smhd])$/);
-  if (d) return now - Number(d[1]) * UNIT_MS[d[2]!]!;
+  if (/^(\d+(?:\.\d+)?(ms|s|m|h|d))+$/.test(value)) return now - duration(value, flag)!;
   const t = Date.parse(value);
   if (Number.isNaN(t)) {
     throw new BerthError('InvalidArgument', `${flag}: "${value}" is neither a duration (90s, 10m, 2h, 7d) nor a date (2026-11-30T10:00Z)`, {

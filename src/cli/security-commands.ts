@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import type { SecurityReport } from '../security/security-score.js';
 import { clientFor, type GlobalOptions } from './client-factory.js';
 import { sinceTime, wholeNumber } from './parse.js';
-import { table } from './table.js';
+import { auditAction } from './audit-actions.js';
+import { localTime, table } from './table.js';
 
 const out = (s: string) => process.stdout.write(s);
 
@@ -22,13 +23,14 @@ export function registerSecurityCommands(program: Command): void {
     .description('the audit log: state-changing requests (who, what, target, result, when)')
     .option('--since <when>', 'a duration back from now (10m, 2h, 7d) or a date')
     .option('--limit <n>', 'at most this many (the newest)', '1000')
-    .option('--json', 'print JSON')
+    .option('--json', 'print JSON (actions as routes)')
+    .addHelpText('after', '\nExamples:\n  $ berth audit --since 1h\n  $ berth audit --json --limit 50')
     .action(async (o: { since?: string; limit: string; json?: boolean }) => {
       const since = sinceTime(o.since, '--since');
       const limit = wholeNumber(o.limit, '--limit');
       const c = await clientFor(g());
       const rows = await c.security.audit({ ...(since !== undefined ? { since } : {}), ...(limit ? { limit } : {}) });
       if (o.json) return void out(`${JSON.stringify(rows, null, 2)}\n`);
-      out(table([['TIME', 'ACTOR', 'PEER', 'ACTION', 'TARGET', 'RESULT', 'MS'], ...rows.map((e) => [new Date(e.at).toISOString(), e.actor, e.peer || '-', e.action, e.target, e.result, String(Math.round(e.durationMs))])]));
+      out(table([['TIME', 'ACTOR', 'PEER', 'ACTION', 'TARGET', 'RESULT', 'MS'], ...rows.map((e) => [localTime(e.at), e.actor, e.peer || '-', auditAction(e.action), e.target, e.result, String(Math.round(e.durationMs))])]));
     });
 }

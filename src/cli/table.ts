@@ -12,3 +12,11 @@ export function bytes(n: number): string {
   while (v >= 1024 && i < u.length - 1) (v /= 1024), i++;
   return `${Number(v.toFixed(2))}${u[i]}`;
 }
+
+/** An ISO time as this machine's local time, `2026-12-03 17:04:05` (what people read; JSON keeps ISO). */
+export function localTime(iso: string | number): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}

@@ -3,14 +3,14 @@ import type { Volume } from '../volume/volume.js';
 import type { GcResult } from '../volume/volumes-api.js';
 import { clientFor, type GlobalOptions } from './client-factory.js';
 import { collect, keyValues } from './parse.js';
-import { bytes, table } from './table.js';
+import { bytes, localTime, table } from './table.js';
 
 const out = (s: string) => process.stdout.write(s);
 const size = (n: number | undefined) => (n === undefined ? '-' : bytes(n));
 
 function volumeTable(list: Volume[]): string {
   const rows = [['NAME', 'KIND', 'SESSION', 'SIZE', 'IN USE', 'LAST USED', 'CREATED']];
-  for (const v of list) rows.push([v.name, v.kind, v.ownerSessionId ?? '-', size(v.sizeBytes), v.inUse ? v.usedBy.join(',') : 'no', v.lastUsedAt, v.createdAt]);
+  for (const v of list) rows.push([v.name, v.kind, v.ownerSessionId ?? '-', size(v.sizeBytes), v.inUse ? v.usedBy.join(',') : 'no', v.lastUsedAt ? localTime(v.lastUsedAt) : '-', localTime(v.createdAt)]);
   return table(rows);
 }
 

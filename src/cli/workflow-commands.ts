@@ -6,7 +6,7 @@ import { workflowReport } from '../workflow/report.js';
 import type { WorkflowRun } from '../workflow/workflow-run.js';
 import { clientFor, type GlobalOptions } from './client-factory.js';
 import { collect, keyValues, wholeNumber } from './parse.js';
-import { table } from './table.js';
+import { localTime, table } from './table.js';
 
 const out = (s: string) => process.stdout.write(s);
 const secs = (ms: number | undefined) => (ms === undefined ? '' : `${(ms / 1000).toFixed(1)}s`);
@@ -23,7 +23,7 @@ function stepsTable(run: WorkflowRun, now = Date.now()): string {
 }
 
 /** Shows progress: a table redrawn in place on a TTY, one line per step change otherwise. */
-function progressPrinter(tty: boolean): { update(run: WorkflowRun): void; done(): void } {
+function progressPrinter(tty: boolean, out: (s: string) => void): { update(run: WorkflowRun): void; done(): void } {
   const seen = new Map<string, string>();
   let drawn = 0;
   let last: WorkflowRun | undefined;
@@ -42,7 +42,7 @@ function progressPrinter(tty: boolean): { update(run: WorkflowRun): void; done()
         if (seen.get(s.id) === s.status || s.status === 'pending') continue;
         seen.set(s.id, s.status);
         const extra = [s.exitCode !== undefined ? `exit ${s.exitCode}` : '', secs(s.durationMs), s.error ?? ''].filter(Boolean).join(', ');
-        out(`${new Date().toISOString().slice(11, 19)} ${s.id} ${s.status}${extra ? ` (${extra})` : ''}\n`);
+        out(`${new Date().toTimeString().slice(0, 8)} ${s.id} ${s.status}${extra ? ` (${extra})` : ''}\n`);
       }
     },
     done() {
@@ -81,6 +81,7 @@ export function registerWorkflowCommands(program: Command): void {
     .option('--report-md <file>', 'write the Markdown report here')
     .option('--report-json <file>', 'write the JSON report here')
     .option('--detach', 'start the run and print its id; do not follow')
+    .addHelpText('after', '\nExamples:\n  $ berth workflow run ci.yaml\n  $ berth workflow run ci.yaml --report json | jq .status')
     .action(async (file: string, o: { concurrency?: string; label?: string[]; report?: string; reportMd?: string; reportJson?: string; detach?: boolean }) => {
       reportFormat(o.report);
       const path = resolve(file);
@@ -92,8 +93,11 @@ export function registerWorkflowCommands(program: Command): void {
       const c = await clientFor(g());
       const started = await c.workflows.start({ source, file, baseDir: dirname(path), ...(concurrency ? { concurrency } : {}), ...(labels ? { labels } : {}) });
       if (o.detach) return void out(`${started.id}\n`);
-      if (!process.stdout.isTTY) out(`run ${started.id} (${started.name}, ${started.steps.length} steps)\n`);
-      const printer = progressPrinter(Boolean(process.stdout.isTTY));
+      // With --report, stdout carries the report alone: progress goes to stderr.
+      const progressTo = o.report ? process.stderr : process.stdout;
+      const say = (s: string) => void progressTo.write(s);
+      if (!progressTo.isTTY) say(`run ${started.id} (${started.name}, ${started.steps.length} steps)\n`);
+      const printer = progressPrinter(Boolean(progressTo.isTTY), say);
       let interrupts = 0;
       const onSigint = () => {
         interrupts++;
@@ -109,7 +113,7 @@ export function registerWorkflowCommands(program: Command): void {
         printer.done();
         process.off('SIGINT', onSigint);
       }
-      if (!process.stdout.isTTY) out(`run ${final.id} ${final.status}${final.durationMs !== undefined ? ` in ${secs(final.durationMs)}` : ''}${final.error ? `: ${final.error}` : ''}\n`);
+      if (!progressTo.isTTY) say(`run ${final.id} ${final.status}${final.durationMs !== undefined ? ` in ${secs(final.durationMs)}` : ''}${final.error ? `: ${final.error}` : ''}\n`);
       await writeReports(final, o);
       process.exitCode = exitFor(final);
     });
@@ -125,7 +129,7 @@ export function registerWorkflowCommands(program: Command): void {
       const rows = [['RUN', 'NAME', 'STATUS', 'STEPS', 'STARTED', 'DURATION', 'FILE']];
       for (const r of runs) {
         const ok = r.steps.filter((s) => s.status === 'succeeded').length;
-        rows.push([r.id, r.name, r.status, `${ok}/${r.steps.length} ok`, r.startedAt, secs(r.durationMs), r.file]);
+        rows.push([r.id, r.name, r.status, `${ok}/${r.steps.length} ok`, r.startedAt ? localTime(r.startedAt) : '', secs(r.durationMs), r.file]);
       }
       out(table(rows));
     });

@@ -11,6 +11,8 @@ import type { ExecDefaults, ExecRecord, Session, SessionEvent } from '../session
 import type {
   CreateSessionOptions,
   ListSessionsRequest,
+  PruneSessionsOptions,
+  PruneSessionsResult,
   SessionExecOptions,
   SessionExecStream,
   SessionExecStreamOptions,
@@ -103,6 +105,10 @@ class SessionsClient implements SessionsApi {
     if (r.limit) q.set('limit', String(r.limit));
     const qs = q.toString();
     return call(this.ep, 'GET', `/v1/sessions${qs ? `?${qs}` : ''}`);
+  }
+
+  prune(options: PruneSessionsOptions = {}): Promise<PruneSessionsResult> {
+    return call(this.ep, 'POST', '/v1/sessions/prune', options);
   }
 
   get(id: string): Promise<Session> {

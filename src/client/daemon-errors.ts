@@ -5,6 +5,14 @@ const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ECONNRESET', '
 /** A connection error that means no daemon listens (`DaemonUnavailable`), or any other error as it is. */
 export function connectionError(where: string, err: NodeJS.ErrnoException): BerthError {
   if (!err.code || !UNREACHABLE.has(err.code)) return BerthError.from(err);
+  if (err.code === 'EACCES' || err.code === 'EPERM') {
+    return new BerthError(
+      'Unauthorized',
+      `permission denied on the daemon's socket ${where}: it is open to its owner only (and to the daemon's socketGroup when one is set). ` +
+        'Run berth as root, or let this user in, as root: `groupadd berth; usermod -aG berth USER`, restart the daemon with --socket-group berth (config socketGroup), then log in again',
+      { details: { socket: where }, cause: err },
+    );
+  }
   return new BerthError(
     'DaemonUnavailable',
     `no berth daemon answers on ${where} (${err.code}); start it with \`berth daemon\` (or scripts/install.sh), or point --socket / BERTH_SOCKET at it`,

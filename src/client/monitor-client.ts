@@ -9,8 +9,8 @@ export class MonitorClient {
   constructor(private readonly ep: Endpoint) {}
 
   /** The newest sample of every running session (or of one). */
-  stats(session?: string): Promise<ResourceSample[]> {
-    return call(this.ep, 'GET', `/v1/stats?${query({ session })}`);
+  stats(session?: string, options: { fresh?: boolean } = {}): Promise<ResourceSample[]> {
+    return call(this.ep, 'GET', `/v1/stats?${query({ session, fresh: options.fresh ? 'true' : undefined })}`);
   }
 
   history(session: string, o: { sinceMs?: number; rollups?: boolean } = {}): Promise<ResourceSample[] | Rollup[]> {

@@ -25,18 +25,32 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   Internal: 500,
 };
 
-/** The one table from error code to the CLI's exit status (documented in README). */
+/**
+ * The CLI's exit status for a failure of berth itself, whatever its code: 125, as docker's,
+ * so it never overlaps a command's own exit code (the code is in the message). See
+ * `COMMAND_EXIT` for the statuses of a command berth ran. Documented in README.
+ */
 export const EXIT_STATUS: Readonly<Record<ErrorCode, number>> = {
-  InvalidArgument: 2,
-  NotFound: 3,
-  Conflict: 4,
-  EngineUnavailable: 5,
-  PolicyDenied: 6,
-  Timeout: 7,
-  Unauthorized: 8,
-  DaemonUnavailable: 9,
-  Internal: 1,
+  InvalidArgument: 125,
+  NotFound: 125,
+  Conflict: 125,
+  EngineUnavailable: 125,
+  PolicyDenied: 125,
+  Timeout: 125,
+  Unauthorized: 125,
+  DaemonUnavailable: 125,
+  Internal: 125,
 };
+
+/** Exit statuses of a command berth ran, as docker's and timeout(1)'s. */
+export const COMMAND_EXIT = {
+  /** The command ran past its `--timeout` and was killed. */
+  timedOut: 124,
+  /** The command exists but cannot be executed (permission denied, not a program). */
+  notExecutable: 126,
+  /** No such command. */
+  notFound: 127,
+} as const;
 
 /** A problem with one field of an input, e.g. `{ path: 'memory', message: '"12zb" is not a size' }`. */
 export interface FieldProblem {

@@ -12,6 +12,10 @@ export const LABELS = {
   snapshotOf: 'berth.snapshot-of',
   /** On an image berth built: its variant (`ubuntu`, `alpine`) or `custom`. `berth image ls/prune` see only these. */
   image: 'berth.image',
+  /** On a session's container: `"true"` ends the session when its main process exits (`berth run --rm`). */
+  removeOnExit: 'berth.remove-on-exit',
+  /** On a variant image: the BASE_IMAGE it was built on. */
+  imageBase: 'berth.image.base',
   /** On a variant image: the content hash of its Dockerfile and build inputs (rebuilt when it changes). */
   imageHash: 'berth.image.hash',
 } as const;

@@ -14,7 +14,7 @@ import { modemAddress, signalled } from './connect.js';
 import { detectEngine, type DetectOptions, type DetectResult } from './detect.js';
 import { engineStatus, translateEngineError } from './errors.js';
 import { EngineNetworks } from './networks.js';
-import { canonicalImageName, securityFieldsFor, tmpfsOptionsFor } from './quirks.js';
+import { canonicalImageName, ENGINE_DETACH_KEYS, securityFieldsFor, tmpfsOptionsFor } from './quirks.js';
 import { strictSeccompJson, strictSeccompPath } from '../security/seccomp-profile.js';
 import type { EngineHostInfo, EngineInfo } from './types.js';
 import { EngineVolumes } from './volumes.js';
@@ -287,6 +287,7 @@ export class Engine {
         ...(o.env && o.env.length ? { Env: o.env } : {}),
         ...(o.workdir ? { WorkingDir: o.workdir } : {}),
         ...(o.user ? { User: o.user } : {}),
+        ...(o.tty && o.stdin ? { DetachKeys: ENGINE_DETACH_KEYS } : {}),
       }).catch(async (err: unknown) => {
         if (engineStatus(err) !== 404 && !(await this.isRunning(containerId))) {
           throw new BerthError('Conflict', `${what}: the container is not running; start it first`, { cause: err });

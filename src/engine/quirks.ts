@@ -79,3 +79,21 @@ export function securityFieldsFor(kind: EngineKind, hc: { SecurityOpt?: string[]
   if (out.SecurityOpt) out.SecurityOpt = out.SecurityOpt.map((o) => (/^seccomp[=:]\s*\{/.test(o) ? `seccomp=${toPath(o.slice('seccomp='.length))}` : o));
   return out;
 }
+
+/**
+ * Docker (runc through its exec API) answers 126 both when the command is missing and
+ * when it cannot be executed, and says which in the exec's output; Podman and a shell
+ * answer 127 for a missing one. `head` is the first bytes of the exec's raw output.
+ * Returns the exit code as a shell would give it.
+ */
+export function execStartExitCode(exitCode: number, head: string): number {
+  if (exitCode !== 126) return exitCode;
+  return /exec failed:.*(executable file not found|no such file or directory)/.test(head) ? 127 : 126;
+}
+
+/**
+ * Detach keys given to the engine for terminals berth relays: berth watches for the
+ * user's detach keys itself (none when `""`), so the engine's own (ctrl-p ctrl-q by
+ * default, which an empty setting does not turn off) must never fire: a sequence no one types.
+ */
+export const ENGINE_DETACH_KEYS = 'ctrl-@,ctrl-],ctrl-@,ctrl-],ctrl-@,ctrl-]';

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { randomId } from '../common/ids.js';
 import type { Logger } from '../common/logger.js';
 import type { Engine } from '../engine/engine.js';
+import { execStartExitCode } from '../engine/quirks.js';
 import { createDemuxer } from './demux.js';
 import { assertValidExecOptions, EXEC_MARKER_ENV, type ExecOptions } from './exec-options.js';
 import { uptimeSeconds } from './host-pid.js';
@@ -30,6 +31,8 @@ export interface ExecStream {
 
 /** How long to wait for the stream to end after a kill before cutting it, in ms. */
 const KILL_GRACE_MS = 2000;
+/** Bytes of raw output kept to tell a missing command from one that cannot be run. */
+const HEAD_BYTES = 1024;
 /** How long to poll for the engine to report the exec as finished, in ms. */
 const EXIT_POLL_LIMIT_MS = 10_000;
 
@@ -60,6 +63,12 @@ export async function startExec(
   const stderr = new PassThrough();
   const demux = createDemuxer({ stdout, stderr });
   raw.pipe(demux);
+  let head = '';
+  const keepHead = (chunk: Buffer) => {
+    head += chunk.toString('latin1', 0, Math.min(chunk.length, HEAD_BYTES));
+    if (head.length >= HEAD_BYTES) raw.off('data', keepHead);
+  };
+  raw.on('data', keepHead);
   const streamDone = new Promise<void>((resolve) => {
     const end = () => {
       if (!demux.writableEnded) demux.end();
@@ -100,7 +109,7 @@ export async function startExec(
       if (!ended) raw.destroy();
     }
     await finished(demux).catch(() => undefined);
-    const exitCode = await pollExitCode(engine, execId);
+    const exitCode = execStartExitCode(await pollExitCode(engine, execId), head);
     return { exitCode, timedOut, durationMs: Math.round(performance.now() - started) };
   })();
 

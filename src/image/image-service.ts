@@ -18,7 +18,7 @@ import {
   type ImagesApi,
   type PruneImagesOptions,
 } from './images-api.js';
-import { contentHash, variantDockerfile, variantTag, type ImageVariant } from './variants.js';
+import { contentHash, DEBIAN_BASE_IMAGE, variantDockerfile, variantTag, type ImageVariant } from './variants.js';
 
 export interface ImageServiceDeps {
   engine: Engine;
@@ -100,7 +100,10 @@ export class ImageService implements ImagesApi {
     const t0 = performance.now();
     if (!o.force) {
       const have = await this.d.engine.inspectImage(tag);
-      if (have && have.labels[LABELS.imageHash] === hash) {
+      // With no base asked for, an image of this Dockerfile built on any base berth knows is current.
+      const bases = base ? [] : [have?.labels[LABELS.imageBase], DEBIAN_BASE_IMAGE].filter((b): b is string => !!b);
+      const current = [hash, ...bases.map((b) => contentHash(text, { BASE_IMAGE: b }))];
+      if (have && current.includes(have.labels[LABELS.imageHash] ?? '')) {
         return { image: tag, imageId: have.id, hash, built: false, steps: 0, durationMs: Math.round(performance.now() - t0) };
       }
     }
@@ -112,12 +115,20 @@ export class ImageService implements ImagesApi {
         dockerfile,
         tags: [tag],
         buildArgs,
-        labels: { ...o.labels, [LABELS.managed]: 'true', [LABELS.image]: variant, [LABELS.imageHash]: hash },
+        labels: { ...o.labels, [LABELS.managed]: 'true', [LABELS.image]: variant, [LABELS.imageHash]: hash, ...(base ? { [LABELS.imageBase]: base } : {}) },
         ...(o.noCache ? { noCache: true } : {}),
       },
       call,
       this.d.log,
-    );
+    ).catch((err: unknown) => {
+      const e = BerthError.from(err);
+      if (base || call.signal?.aborted) throw e;
+      throw new BerthError(
+        e.code,
+        `${e.message}\n(no registry is reachable from here: build the ${variant} image on a local base with \`berth image build --variant ${variant} --base ${DEBIAN_BASE_IMAGE}\`, or set BERTH_BASE_IMAGE_${variant.toUpperCase()} for the daemon)`,
+        { details: e.details, cause: err },
+      );
+    });
     return { image: tag, imageId: r.imageId, hash, built: true, steps: r.steps, durationMs: r.durationMs };
   }
 

@@ -25,3 +25,6 @@ export function contentHash(dockerfileText: string, buildArgs: Record<string, st
   for (const k of Object.keys(buildArgs).sort()) h.update(`${k}=${buildArgs[k]}\0`);
   return h.digest('hex').slice(0, 16);
 }
+
+/** The local Debian 12 base that the install command builds on both engines (scripts/debian-base.sh). */
+export const DEBIAN_BASE_IMAGE = 'berth-base:debian-bookworm';

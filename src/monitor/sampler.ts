@@ -76,6 +76,11 @@ export class Sampler {
     this.o.store.flush();
   }
 
+  /** Running engine sessions now (what a tick reads). */
+  runningCount(): number {
+    return this.o.sessions.runningOnEngine().length;
+  }
+
   /** One tick now (or the one in progress). */
   tick(): Promise<ResourceSample[]> {
     this.running ??= this.sampleAll().finally(() => (this.running = undefined));
@@ -171,4 +176,21 @@ export class Sampler {
     }
     return { counters: await this.o.engine.containerStats(id), source: 'api' };
   }
+}
+
+/** Gap between the two readings of a session seen for the first time (CPU % needs two), ms. */
+const PRIME_GAP_MS = 250;
+
+/**
+ * Samples every running session now, so a reader gets figures of this moment: a session
+ * the sampler has not read before is read twice, `PRIME_GAP_MS` apart.
+ */
+export function sampleNowWith(sampler: Sampler): () => Promise<void> {
+  return async () => {
+    const got = await sampler.tick();
+    if (got.length < sampler.runningCount()) {
+      await new Promise((r) => setTimeout(r, PRIME_GAP_MS));
+      await sampler.tick();
+    }
+  };
 }

@@ -1,6 +1,8 @@
+import { totalmem } from 'node:os';
 import { BerthError, invalidArgument } from '../common/errors.js';
 import { normalisePolicy } from '../network/network-policy.js';
 import type { ContainerSpec } from '../spec/container-spec.js';
+import { parseSize } from '../spec/size.js';
 import { isSessionVolumeName } from '../volume/session-volumes.js';
 import type { CreateSessionRequest } from './create-request.js';
 
@@ -21,6 +23,7 @@ export function assertLocalRequest(request: CreateSessionRequest): void {
     ...(request.network !== undefined && normalisePolicy(request.network).policy !== 'none'
       ? [{ path: 'network', message: 'the local backend has no network isolation; only none applies (use the engine backend)' }]
       : []),
+    ...(request.removeOnExit ? [{ path: 'removeOnExit', message: 'needs a main process; the local backend has none (use the engine backend)' }] : []),
     ...(request.variant !== undefined ? [{ path: 'variant', message: 'is an image; the local backend runs host processes (use the engine backend)' }] : []),
   ];
   if (problems.length) throw invalidArgument(problems, 'session request');
@@ -44,4 +47,15 @@ export function assertEngineRequest(request: CreateSessionRequest, spec: Contain
       details: { problems: [{ path: 'volumes.workspace', message: 'a volume workspace is not writable under strict' }] },
     });
   }
+}
+
+/**
+ * A memory limit above the host's memory is refused (`InvalidArgument`): the engine
+ * accepts it and it limits nothing. The engine runs on this host (local socket).
+ */
+export function assertMemoryFits(spec: ContainerSpec, hostBytes: number = totalmem()): void {
+  const asked = spec.memory === undefined ? undefined : parseSize(spec.memory);
+  if (asked === undefined || asked <= hostBytes) return;
+  const gib = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
+  throw invalidArgument([{ path: 'memory', message: `${gib(asked)} is more than this host's ${gib(hostBytes)} of memory; ask for less (e.g. 512m)` }], 'session request');
 }

@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { BerthError, invalidArgument } from '../common/errors.js';
+import { LABELS } from '../common/labels.js';
 import { ContainerSpecBuilder } from '../spec/builder.js';
 import { healthPolicySchema, type HealthPolicy } from '../health/health-policy.js';
 import { alertRulesSchema, type AlertRules } from '../monitor/alert-rules.js';
@@ -71,6 +72,8 @@ export interface CreateSessionRequest {
    * `applyProfile`); a spec asking for what strict forbids is `PolicyDenied`.
    */
   security?: SecurityProfileName;
+  /** End the session (remove its container) when its main process exits, as `docker run --rm`; default false. Engine backend only. */
+  removeOnExit?: boolean;
   /** Workspace (volume or size-capped tmpfs on `baseDir`), shared cache volumes by key, a logs volume. Engine backend only. */
   volumes?: SessionVolumesRequest;
 }
@@ -97,6 +100,7 @@ export const createSessionSchema = z.strictObject({
   network: networkPolicySchema.optional(),
   security: securityProfileSchema.optional(),
   volumes: sessionVolumesSchema.optional(),
+  removeOnExit: z.boolean().optional(),
 });
 
 /** Default base dir of a session. */
@@ -147,6 +151,7 @@ export function resolveSessionSpec(
   };
   merged.env = { ...template.env, ...(request.spec?.env as Record<string, string> | undefined), ...request.env, ...request.secretEnv };
   merged.labels = { ...template.labels, ...(request.spec?.labels as Record<string, string> | undefined), ...request.labels };
+  if (request.removeOnExit) merged.labels[LABELS.removeOnExit] = 'true';
   merged.cmd ??= KEEP_ALIVE_CMD;
   // A variant image brings tini as its entrypoint: no second init in front of it unless asked.
   if (request.variant !== undefined && request.spec?.init === undefined) merged.init = false;

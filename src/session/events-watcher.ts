@@ -94,12 +94,21 @@ export class EventsWatcher {
       const code = eventExitCode(attrs);
       this.d.sessions.observe(sid, 'stopped', `container exited${code === undefined ? '' : ` with code ${code}`}`, ['running', 'paused']);
       if (code === 137 && ev.Actor?.ID) this.confirmOomLater(sid, ev.Actor.ID);
+      if (attrs[LABELS.removeOnExit] === 'true') this.removeOnExit(sid);
     } else if (action === 'destroy' || action === 'remove') {
       this.d.sessions.observe(sid, 'lost', 'its container was removed outside berth', ['running', 'paused', 'stopped']);
     } else if (action === 'oom') {
       this.d.log.warn({ sessionId: sid }, 'container ran out of memory');
       if (ev.Actor?.ID) this.confirmOomLater(sid, ev.Actor.ID);
     }
+  }
+
+  /** `berth run --rm`: the main process exited, so the session ends. */
+  private removeOnExit(sessionId: string): void {
+    this.d.sessions
+      .get(sessionId)
+      .then((s) => this.d.sessions.end(s, 'its main process exited (remove on exit)'))
+      .catch((err: unknown) => this.d.log.warn({ err, sessionId }, 'could not end a remove-on-exit session'));
   }
 
   private confirmOomLater(sessionId: string, containerId: string): void {

@@ -15,7 +15,7 @@ import type { OpMetricsRepository } from '../store/op-metrics-repository.js';
 import type { NewSession, SessionRepository } from '../store/session-repository.js';
 import { withSessionMounts, type SessionVolumesRequest } from '../volume/session-volumes.js';
 import { carryTmpfsContents, tmpfsAmong } from '../files/fork-tmpfs.js';
-import { assertEngineRequest, assertLocalRequest } from './create-checks.js';
+import { assertEngineRequest, assertMemoryFits, assertLocalRequest } from './create-checks.js';
 import type { EngineSide } from './engine-side.js';
 import type { AgentHub } from '../agent/agent-hub.js';
 import { SessionIo } from './session-io.js';
@@ -31,6 +31,8 @@ import { PROFILE_LABEL } from '../security/security-profile.js';
 import { containerNameFor, SESSION_STATES, TERMINAL_STATES, type ExecDefaults, type ExecRecord, type Session, type SessionEvent, type SessionState } from './session.js';
 import type {
   ListSessionsRequest,
+  PruneSessionsOptions,
+  PruneSessionsResult,
   SessionExecOptions,
   SessionExecStream,
   SessionExecStreamOptions,
@@ -136,6 +138,7 @@ export class SessionManager implements SessionsApi {
       if (backend === 'local') assertLocalRequest(request);
       else {
         assertEngineRequest(request, spec);
+        assertMemoryFits(spec);
         this.engineSide().containers.assertAllowed(spec, trust);
       }
       const s = await this.createFrom(spec, {
@@ -453,6 +456,16 @@ export class SessionManager implements SessionsApi {
    * Restarts a running session's container (health policy), recorded as a state change;
    * the engine's die/start events of the restart are not taken for news.
    */
+  async prune(options: PruneSessionsOptions = {}): Promise<PruneSessionsResult> {
+    const until = options.until === undefined ? this.now() : Date.parse(options.until);
+    if (Number.isNaN(until)) {
+      throw new BerthError('InvalidArgument', `until: "${options.until}" is not a date (ISO 8601, e.g. 2026-12-01T10:00Z)`, {
+        details: { problems: [{ path: 'until', message: 'must be an ISO 8601 date' }] },
+      });
+    }
+    return { removed: this.d.repo.prune(until) };
+  }
+
   async restart(idOrName: string, reason: string): Promise<Session> {
     const s = this.find(idOrName);
     assertLive(s, 'restart');

@@ -59,6 +59,16 @@ export interface SessionLogs {
   close(): void;
 }
 
+export interface PruneSessionsOptions {
+  /** Only records that ended at or before this time (ISO 8601); default: every ended record. */
+  until?: string;
+}
+
+export interface PruneSessionsResult {
+  /** Ids of the records deleted. */
+  removed: string[];
+}
+
 export interface StopSessionOptions {
   /** Seconds between SIGTERM and SIGKILL; default 10. */
   graceSeconds?: number;
@@ -83,6 +93,8 @@ export interface SessionsApi {
   start(idOrName: string): Promise<Session>;
   /** Ends the session: its container is stopped and removed; the record stays, `ended`. */
   remove(idOrName: string): Promise<Session>;
+  /** Deletes the records of ended, failed and lost sessions (their containers are already gone). */
+  prune(options?: PruneSessionsOptions): Promise<PruneSessionsResult>;
   exec(idOrName: string, options: SessionExecOptions): Promise<ExecResult>;
   execStream(idOrName: string, options: SessionExecStreamOptions): Promise<SessionExecStream>;
   logs(idOrName: string, options?: SessionLogsOptions): Promise<SessionLogs>;

@@ -116,6 +116,7 @@ function toSession(r: SessionRow): Session {
   };
 }
 
+const TERMINAL_SQL = `'ended', 'failed', 'lost'`;
 const SELECT = `SELECT s.*, b.container_name, b.container_id FROM sessions s JOIN container_bindings b ON b.session_id = s.id`;
 
 /** Sessions, bindings, events and exec history in SQLite. Every write is one `BEGIN IMMEDIATE` transaction. */
@@ -145,13 +146,13 @@ export class SessionRepository {
       .transaction(() => {
         this.db
           .prepare(
-            `INSERT INTO sessions (id, name, state, template, spec, labels, engine, engine_endpoint, ttl_ms, idle_timeout_ms, created_at, last_active_at,
+            `INSERT INTO sessions (id, unique_slot, name, state, template, spec, labels, engine, engine_endpoint, ttl_ms, idle_timeout_ms, created_at, last_active_at,
                                    base_dir, confine, exec_defaults, forked_from, snapshot_image, alert_rules, health_policy,
                                    secret_names, secret_env, env_from_host)
-             VALUES (?, ?, 'creating', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             VALUES (?, ?, ?, 'creating', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
-            s.id, s.name, s.template ?? null, JSON.stringify(s.spec), JSON.stringify(s.labels), s.engine, s.engineEndpoint ?? null, s.ttlMs ?? null, s.idleTimeoutMs ?? null, s.now, s.now,
+            s.id, s.id, s.name, s.template ?? null, JSON.stringify(s.spec), JSON.stringify(s.labels), s.engine, s.engineEndpoint ?? null, s.ttlMs ?? null, s.idleTimeoutMs ?? null, s.now, s.now,
             s.baseDir, s.confine ? 1 : 0, JSON.stringify(s.execDefaults ?? {}), s.forkedFrom ?? null, s.snapshotImage ?? null, JSON.stringify(s.alertRules ?? {}), JSON.stringify(s.healthPolicy ?? {}),
             secrets.names, secrets.sealed, JSON.stringify(s.envFromHost ?? {}),
           );
@@ -167,9 +168,11 @@ export class SessionRepository {
     return r && toSession(r);
   }
 
-  /** By id, or else by name. */
+  /** By id, or else by name: the live session of that name, or else the newest ended one. */
   find(idOrName: string): Session | undefined {
-    const r = this.db.prepare(`${SELECT} WHERE s.id = ? OR s.name = ? ORDER BY s.id = ? DESC LIMIT 1`).get(idOrName, idOrName, idOrName) as SessionRow | undefined;
+    const r = this.db
+      .prepare(`${SELECT} WHERE s.id = ? OR s.name = ? ORDER BY s.id = ? DESC, s.state IN (${TERMINAL_SQL}) ASC, s.created_at DESC, s.rowid DESC LIMIT 1`)
+      .get(idOrName, idOrName, idOrName) as SessionRow | undefined;
     return r && toSession(r);
   }
 
@@ -188,8 +191,9 @@ export class SessionRepository {
     return rows.map((r) => ({ id: r.id, containerRef: r.ref, alertRules: r.alert_rules === '{}' ? {} : (JSON.parse(r.alert_rules) as Partial<AlertRules>) }));
   }
 
+  /** True when a session that has not ended has this name (ended ones release theirs). */
   nameTaken(name: string): boolean {
-    return this.db.prepare(`SELECT 1 FROM sessions WHERE name = ?`).get(name) !== undefined;
+    return this.db.prepare(`SELECT 1 FROM sessions WHERE name = ? AND state NOT IN (${TERMINAL_SQL})`).get(name) !== undefined;
   }
 
   list(filter: SessionFilter = {}): Session[] {
@@ -210,6 +214,21 @@ export class SessionRepository {
     const sql = `${SELECT}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY s.created_at, s.id LIMIT ?`;
     args.push(filter.limit ?? 1000);
     return (this.db.prepare(sql).all(...args) as SessionRow[]).map(toSession);
+  }
+
+  /**
+   * Deletes the records of ended, failed and lost sessions that ended at or before
+   * `endedBefore` (unix ms; default now), with their events and history. Returns their ids.
+   */
+  prune(endedBefore: number): string[] {
+    return this.db
+      .transaction(() => {
+        const rows = this.db.prepare(`SELECT id FROM sessions WHERE state IN (${TERMINAL_SQL}) AND COALESCE(ended_at, created_at) <= ?`).all(endedBefore) as Array<{ id: string }>;
+        const del = this.db.prepare(`DELETE FROM sessions WHERE id = ?`);
+        for (const r of rows) del.run(r.id);
+        return rows.map((r) => r.id);
+      })
+      .immediate();
   }
 
   /**

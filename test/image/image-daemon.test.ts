@@ -132,7 +132,7 @@ describe(`images through the daemon: HTTP and CLI (${engineUnderTest()})`, () =>
     const rm = await runCli(dirs.socket, ['image', 'rm', name]);
     expect(rm).toMatchObject({ code: 0, stdout: `${name}\n` });
     const rmAgain = await runCli(dirs.socket, ['image', 'rm', name]);
-    expect(rmAgain.code).toBe(3);
+    expect(rmAgain.code).toBe(125);
     expect(rmAgain.stderr).toContain('[NotFound]');
   });
 });

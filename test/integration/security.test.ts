@@ -261,11 +261,11 @@ describe(`security through the daemon (${engineUnderTest()})`, () => {
     expect((JSON.parse(json.stdout) as { score: number }).score).toBe(want);
     const audit = await runCli(dirs.socket, ['audit', '--since', '10m']);
     expect(audit.code).toBe(0);
-    expect(audit.stdout).toContain('POST /v1/sessions');
+    expect(audit.stdout).toContain('session create');
     const bad = await runCli(dirs.socket, ['audit', '--since', 'yesterday-ish']);
-    expect(bad.code).toBe(2);
+    expect(bad.code).toBe(125);
     expect(bad.stderr).toContain('--since');
     const missing = await runCli(dirs.socket, ['inspect', '--security', 'no-such-session']);
-    expect(missing.code).toBe(3);
+    expect(missing.code).toBe(125);
   });
 });

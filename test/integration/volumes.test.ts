@@ -260,7 +260,7 @@ describe(`volumes through the daemon: HTTP client and CLI (${engineUnderTest()})
     expect((await client.volumes.inspect(busy)).inUse).toBe(true);
 
     const rm = await runCli(dirs.socket, ['volume', 'rm', busy]);
-    expect(rm.code).toBe(4);
+    expect(rm.code).toBe(125);
     expect(rm.stderr).toContain('[Conflict]');
     const api = await client.volumes.remove(busy).catch((e: unknown) => e);
     expect(BerthError.is(api, 'Conflict')).toBe(true);
@@ -276,12 +276,12 @@ describe(`volumes through the daemon: HTTP client and CLI (${engineUnderTest()})
     expect(inspected.code).toBe(0);
     expect(JSON.parse(inspected.stdout)).toMatchObject({ name, kind: 'workspace', inUse: false, labels: { team: 'cli' } });
     const badKind = await runCli(dirs.socket, ['volume', 'create', uniqueName('x'), '--kind', 'scratch']);
-    expect(badKind.code).toBe(2);
+    expect(badKind.code).toBe(125);
     const pruned = await runCli(dirs.socket, ['volume', 'prune', '--json']);
     expect(pruned.code).toBe(0);
     expect((JSON.parse(pruned.stdout) as { removed: string[] }).removed).toContain(name);
     const missing = await runCli(dirs.socket, ['volume', 'inspect', name]);
-    expect(missing.code).toBe(3);
+    expect(missing.code).toBe(125);
     const again = await runCli(dirs.socket, ['volume', 'rm', name]);
     expect(again).toMatchObject({ code: 0, stdout: `${name} (was not there)\n` });
   });

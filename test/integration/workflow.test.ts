@@ -312,13 +312,13 @@ describe(`berth workflow CLI (${engineUnderTest()})`, () => {
     expect((await cli(['workflow', 'show', id, '--md'])).stdout).toBe(readFileSync(md, 'utf8'));
   });
 
-  it('exits 1 when the run failed, 2 with every problem and its line for a bad file', async () => {
+  it('exits 1 when the run failed, 125 with every problem and its line for a bad file', async () => {
     const failing = await cli(['workflow', 'run', file('fails.yaml', ['steps:', '  - { id: x, command: [sh, -c, "exit 4"] }']), '--label', `${TEST_LABEL}=${runId()}`]);
     expect(failing.code).toBe(1);
     expect(failing.stdout).toMatch(/x failed \(exit 4/);
     const bad = file('bad.yaml', ['steps:', '  - id: x', '    command: [echo]', '    if: "sucess()"', '    limits: { memory: lots }', '    bogus: 1']);
     const r = await cli(['workflow', 'run', bad]);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(125);
     expect(r.stderr).toMatch(
       /bad\.yaml:6:\d+ steps\[0\]\.if: bad condition "sucess\(\)" at character 1: unknown function sucess\(\)[\s\S]*bad\.yaml:7:\d+ steps\[0\]\.limits\.memory: is not a size[\s\S]*bad\.yaml:8:\d+ steps\[0\]\.bogus: unknown field "bogus"/,
     );

@@ -30,6 +30,7 @@ export async function spawnDaemon(
   dirs: { dataDir: string; socket: string },
   extraEnv: Record<string, string> = {},
   daemonArgs: string[] = ['--engine', engineUnderTest()],
+  readyWithinMs = 30_000,
 ): Promise<DaemonProcess> {
   const child = spawn(process.execPath, [BIN, '--socket', dirs.socket, 'daemon', '--data-dir', dirs.dataDir, ...daemonArgs, '--log-level', 'debug'], {
     env: { ...process.env, ...extraEnv },
@@ -39,8 +40,7 @@ export async function spawnDaemon(
   child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const client = BerthClient.connect({ socketPath: dirs.socket });
-  // 30 s: on a loaded machine a Podman daemon's first answer has taken 20 s (its start-up work after listen).
-  for (let i = 0; i < 600; i++) {
+  for (let i = 0; i < readyWithinMs / 50; i++) {
     if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}: ${log}`);
     try {
       await client.ping();
@@ -50,7 +50,7 @@ export async function spawnDaemon(
     }
   }
   child.kill('SIGKILL');
-  throw new Error(`daemon did not answer within 30 s: ${log}`);
+  throw new Error(`daemon did not answer within ${readyWithinMs / 1000} s: ${log}`);
 }
 
 /** Runs the CLI once; resolves with its exit code and output. */

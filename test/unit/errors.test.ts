@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BerthError, ERROR_CODES, EXIT_STATUS, HTTP_STATUS } from '../../src/index.js';
+import { BerthError, COMMAND_EXIT, ERROR_CODES, EXIT_STATUS, HTTP_STATUS } from '../../src/index.js';
 import { translateEngineError } from '../../src/engine/errors.js';
 
 const modemError = (statusCode: number, message: string) =>
@@ -34,12 +34,12 @@ describe('translateEngineError', () => {
 });
 
 describe('error tables', () => {
-  it('gives every code an HTTP status and a distinct non-zero exit status', () => {
+  it("gives every code an HTTP status, and the CLI exit status 125 (docker's), never a command's", () => {
     for (const code of ERROR_CODES) {
       expect(HTTP_STATUS[code]).toBeGreaterThanOrEqual(400);
-      expect(EXIT_STATUS[code]).toBeGreaterThan(0);
+      expect(EXIT_STATUS[code]).toBe(125);
     }
-    expect(new Set(Object.values(EXIT_STATUS)).size).toBe(ERROR_CODES.length);
+    expect(COMMAND_EXIT).toEqual({ timedOut: 124, notExecutable: 126, notFound: 127 });
   });
 
   it('serialises to { code, message, details }', () => {

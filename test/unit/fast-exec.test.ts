@@ -8,11 +8,13 @@ describe('simpleExecArgs (the CLI fast path for `berth exec`)', () => {
   it('takes exec SESSION -- CMD..., with or without --socket', () => {
     expect(simpleExecArgs(argv('exec', 's1', '--', 'sh', '-c', 'echo hi'))).toEqual({ session: 's1', cmd: ['sh', '-c', 'echo hi'] });
     expect(simpleExecArgs(argv('--socket', '/tmp/b.sock', 'exec', 's1', '--', 'true'))).toEqual({ socket: '/tmp/b.sock', session: 's1', cmd: ['true'] });
+    // As docker: options end at the command, so what follows it is the command's.
+    expect(simpleExecArgs(argv('exec', 's1', 'true'))).toEqual({ session: 's1', cmd: ['true'] });
+    expect(simpleExecArgs(argv('exec', 's1', 'ls', '-la', '/'))).toEqual({ session: 's1', cmd: ['ls', '-la', '/'] });
   });
 
   it('leaves every other form to the full CLI', () => {
     expect(simpleExecArgs(argv('exec', '-i', 's1', '--', 'cat'))).toBeUndefined();
-    expect(simpleExecArgs(argv('exec', 's1', 'true'))).toBeUndefined();
     expect(simpleExecArgs(argv('exec', 's1', '--'))).toBeUndefined();
     expect(simpleExecArgs(argv('exec'))).toBeUndefined();
     expect(simpleExecArgs(argv('ps'))).toBeUndefined();

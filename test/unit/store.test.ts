@@ -132,6 +132,41 @@ describe('SessionRepository', () => {
     db.close();
   });
 
+  it('frees a name when its session ends; the old record stays, by id; the name finds the live one; prune deletes ended records', () => {
+    const { db } = openDatabase({ path: join(dir, 'names.db') });
+    const repo = new SessionRepository(db);
+    repo.insert({ ...newSession('a1', 1000), name: 'dev' });
+    expect(repo.nameTaken('dev')).toBe(true);
+    repo.transition('a1', 'ended', 'removed', 2000);
+    expect(repo.nameTaken('dev')).toBe(false);
+    repo.insert({ ...newSession('a2', 3000), name: 'dev' });
+    expect(() => repo.insert({ ...newSession('a3', 3500), name: 'dev' })).toThrow(/UNIQUE/);
+    expect(repo.find('dev')?.id).toBe('a2');
+    expect(repo.find('a1')).toMatchObject({ id: 'a1', name: 'dev', state: 'ended' });
+    repo.transition('a2', 'failed', 'oops', 4000);
+    expect(repo.find('dev')?.id).toBe('a2');
+    expect(repo.prune(3000)).toEqual(['a1']);
+    expect(repo.get('a1')).toBeUndefined();
+    expect(repo.events('a1')).toEqual([]);
+    expect(repo.prune(5000)).toEqual(['a2']);
+    db.close();
+  });
+
+  it('the session-names migration keeps the names of sessions made before it', () => {
+    const path = join(dir, 'old.db');
+    const all = loadMigrations();
+    const at = all.findIndex((m) => m.name === 'session-names');
+    const old = openDatabase({ path, migrations: all.slice(0, at) });
+    old.db.prepare(`INSERT INTO sessions (id, name, state, spec, engine, created_at, last_active_at) VALUES ('o1', 'keep', 'running', '{}', 'docker', 1, 1)`).run();
+    old.db.prepare(`INSERT INTO container_bindings (session_id, container_name, bound_at) VALUES ('o1', 'berth-o1', 1)`).run();
+    old.db.close();
+    const { db } = openDatabase({ path });
+    const repo = new SessionRepository(db);
+    expect(repo.get('o1')).toMatchObject({ name: 'keep' });
+    expect(repo.nameTaken('keep')).toBe(true);
+    db.close();
+  });
+
   it('keeps every write from two connections writing at once (busy timeout, immediate transactions)', async () => {
     const path = join(dir, 'concurrent.db');
     openDatabase({ path }).db.close();

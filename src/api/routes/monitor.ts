@@ -5,15 +5,15 @@ import type { Berth } from '../../berth.js';
 import { BerthError } from '../../common/errors.js';
 import type { HealthMonitor } from '../../health/health-monitor.js';
 import type { DaemonMetrics } from '../../monitor/metrics.js';
-import { parse } from '../parse.js';
+import { parse, truthy } from '../parse.js';
 
-const statsQuery = z.strictObject({ session: z.string().min(1).optional() });
+const statsQuery = z.strictObject({ session: z.string().min(1).optional(), fresh: z.enum(['true', 'false', '1', '0']).optional() });
 const historyQuery = z.strictObject({ sinceMs: z.coerce.number().int().min(0).optional(), rollups: z.enum(['true', 'false', '1', '0']).optional() });
 const alertsQuery = z.strictObject({ state: z.enum(['firing', 'resolved']).optional(), session: z.string().min(1).optional(), limit: z.coerce.number().int().positive().max(10_000).optional() });
 const eventsQuery = z.strictObject({ session: z.string().min(1).optional() });
 
 /** Newest samples, a session's history, alerts, the event stream (SSE) and Prometheus metrics. */
-export function monitorRoutes(app: FastifyInstance, berth: Berth, metrics: DaemonMetrics | undefined, health: HealthMonitor | undefined): void {
+export function monitorRoutes(app: FastifyInstance, berth: Berth, metrics: DaemonMetrics | undefined, health: HealthMonitor | undefined, sampleNow?: () => Promise<void>): void {
   app.get<{ Params: { id: string } }>('/v1/sessions/:id/health', async (req) => {
     const s = await berth.sessions.get(req.params.id);
     if (!health) throw new BerthError('Conflict', 'health checks need an engine; this daemon runs without one');
@@ -23,6 +23,7 @@ export function monitorRoutes(app: FastifyInstance, berth: Berth, metrics: Daemo
   app.get('/v1/stats', async (req) => {
     const q = parse(statsQuery, req.query, 'query');
     const id = q.session ? (await berth.sessions.get(q.session)).id : undefined;
+    if (sampleNow && truthy(q.fresh)) await sampleNow();
     return berth.monitor.latest(id);
   });
 

@@ -29,6 +29,7 @@ const listQuery = z.object({
   limit: z.coerce.number().int().positive().max(100_000).optional(),
 });
 
+const pruneBody = z.strictObject({ until: z.string().max(64).optional() });
 const stopBody = z.strictObject({ graceSeconds: z.number().int().min(0).max(3600).optional() }).optional();
 const logsQuery = z.object({ follow: z.enum(['true', 'false', '1', '0']).optional(), tail: z.coerce.number().int().min(0).optional() });
 
@@ -54,6 +55,7 @@ export function sessionRoutes(app: FastifyInstance, berth: Berth, trustOf: Trust
     });
   });
 
+  app.post('/v1/sessions/prune', async (req) => sessions.prune(parse(pruneBody, req.body ?? {}, 'prune options')));
   app.get<{ Params: { id: string } }>('/v1/sessions/:id', async (req) => sessions.get(req.params.id));
   app.get<{ Params: { id: string } }>('/v1/sessions/:id/events', async (req) => sessions.events(req.params.id));
   app.get<{ Params: { id: string } }>('/v1/sessions/:id/history', async (req) => sessions.history(req.params.id));
