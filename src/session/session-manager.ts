@@ -93,8 +93,8 @@ export const SNAPSHOT_REPO = 'berth-snapshot';
 export class SessionManager implements SessionsApi {
   private readonly d: SessionManagerDeps;
   private readonly now: () => number;
-  /** Sessions whose state a request is changing now; engine events about them are not news. */
-  private readonly changing = new Set<string>();
+  /** Requests changing each session's state now (and for 1 s after); engine events about them are not news. A count: two overlapping requests must not clear each other's guard. */
+  private readonly changing = new Map<string, number>();
   /** Sessions whose creation is in progress in this process (reconcile leaves them alone). */
   private readonly inFlight = new Set<string>();
   private readonly io: SessionIo;
@@ -583,7 +583,7 @@ export class SessionManager implements SessionsApi {
 
   /** Records a state change seen from the engine (events, reconcile). */
   observe(id: string, to: SessionState, reason: string, from: readonly SessionState[]): boolean {
-    if (this.changing.has(id)) return false;
+    if ((this.changing.get(id) ?? 0) > 0) return false;
     return this.transition(id, to, reason, this.now(), from);
   }
 
@@ -595,11 +595,15 @@ export class SessionManager implements SessionsApi {
   }
 
   private async changingState(id: string, fn: () => Promise<void>): Promise<void> {
-    this.changing.add(id);
+    this.changing.set(id, (this.changing.get(id) ?? 0) + 1);
     try {
       await fn();
     } finally {
-      setTimeout(() => this.changing.delete(id), 1000).unref();
+      setTimeout(() => {
+        const n = (this.changing.get(id) ?? 1) - 1;
+        if (n > 0) this.changing.set(id, n);
+        else this.changing.delete(id);
+      }, 1000).unref();
     }
   }
 
