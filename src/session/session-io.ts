@@ -59,8 +59,9 @@ export class SessionIo {
     const s = findSession(this.d.repo, idOrName);
     assertRunning(s);
     const o = this.withDefaults(s, options);
-    const agent = this.agentOf(s);
-    const stream: ExecStream = agent ? startAgentExec(agent, o, this.d.log.child({ sessionId: s.id })) : await (await this.sandboxOf(s)).execStream(o);
+    // Engine exec, not the agent: the agent's protocol has no flow control yet, so a reader
+    // that stops reading would make the daemon buffer the command's output without bound.
+    const stream: ExecStream = await (await this.sandboxOf(s)).execStream(o);
     let bytesOut = 0;
     stream.stdout.on('data', (d: Buffer) => (bytesOut += d.length));
     stream.stderr.on('data', (d: Buffer) => (bytesOut += d.length));
