@@ -97,16 +97,12 @@ async function replace(dir: PinnedDir, tmp: string, name: string, raw: string): 
  * through. Modes keep only permission bits (no setuid). Streams: memory stays flat.
  */
 export async function extractSafely(archive: Readable, target: string, o: SafeExtractOptions = {}): Promise<SafeExtractResult> {
-  const root = resolve(target);
-  const confine = resolve(o.confineTo ?? root);
-  const below = relative(confine, root);
-  if (below === '..' || below.startsWith(`..${sep}`) || isAbsolute(below)) throw denied(root, 'the target is outside the directory it must stay in');
-  if (!o.confineTo) await mkdir(root, { recursive: true });
-  const chain = new PinnedChain(await PinnedDir.openRoot(await realpath(confine)));
-  const prefix = componentsOf(below.split(sep).join('/'));
   const extract = tar.extract();
+  // Its errors reach the caller through `failure` and the loop below; unheard, they would be uncaught.
+  extract.on('error', () => undefined);
   // By hand, not stream.pipeline: the archive may be a streamx stream (tar-stream's pack). A
   // source that fails or closes before its end fails the extraction instead of leaving it waiting.
+  // Watched before the first await: a packer can fail (a FIFO) while the target is opened.
   let ended = false;
   let failure: Error | undefined;
   const fail = (err: Error) => {
@@ -118,6 +114,15 @@ export async function extractSafely(archive: Readable, target: string, o: SafeEx
   archive.once('close', () => {
     if (!ended) fail(new BerthError('InvalidArgument', 'the archive stream closed before its end'));
   });
+  if (archive.errored) fail(archive.errored);
+  else if (archive.destroyed && !archive.readableEnded) fail(new BerthError('InvalidArgument', 'the archive stream closed before its end'));
+  const root = resolve(target);
+  const confine = resolve(o.confineTo ?? root);
+  const below = relative(confine, root);
+  if (below === '..' || below.startsWith(`..${sep}`) || isAbsolute(below)) throw denied(root, 'the target is outside the directory it must stay in');
+  if (!o.confineTo) await mkdir(root, { recursive: true });
+  const chain = new PinnedChain(await PinnedDir.openRoot(await realpath(confine)));
+  const prefix = componentsOf(below.split(sep).join('/'));
   const result: SafeExtractResult = { files: 0, directories: 0, symlinks: 0, bytes: 0 };
   /** `dev:ino` of every regular file this archive wrote: the only things a hard link may name. */
   const written = new Set<string>();

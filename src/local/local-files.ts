@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, readlink, realpath, rm } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import tarFs from 'tar-fs';
 import { BerthError } from '../common/errors.js';
 import type { FileEntry, FileToWrite, FileType } from '../files/file-entry.js';
@@ -143,7 +143,17 @@ export class LocalFiles implements SandboxFiles {
     await this.confined(id, path);
     const st = await this.lstatOrThrow(path);
     const pack = tarFs.pack(dirname(path), { entries: [basename(path)], umask: 0 } as tarFs.PackOptions);
-    return { archive: Readable.from(pack as AsyncIterable<Buffer>), type: typeOf(st) };
+    // tar-fs throws from a pending fs callback into a pack destroyed mid-walk (an uncaught
+    // exception), so a reader that stops early unpipes and the pack drains to its end instead.
+    const archive = new PassThrough();
+    pack.once('error', (err: Error) => archive.destroy(new BerthError('InvalidArgument', `${err.message}: only regular files, directories and symlinks can be copied out`, { cause: err })));
+    pack.on('data', (chunk: unknown) => {
+      if (!archive.destroyed && !archive.write(chunk as Buffer)) pack.pause();
+    });
+    pack.once('end', () => archive.end());
+    archive.on('drain', () => pack.resume());
+    archive.once('close', () => pack.resume());
+    return { archive, type: typeOf(st) };
   }
 
   async copyOut(id: string, path: string, hostPath: string, options: CopyToHostOptions = {}): Promise<CopyResult> {
