@@ -142,7 +142,11 @@ allow_netavark_bridged() {
 }
 
 start_podman() {
-  if [ -n "$network_section" ]; then allow_netavark_bridged; fi
+  if [ -n "$network_section" ]; then
+    allow_netavark_bridged
+    # A bridge left by CNI holds the same subnet as netavark's podman0 and takes its return traffic.
+    if ip link show cni-podman0 >/dev/null 2>&1; then ip link del cni-podman0 && say "removed the stale CNI bridge cni-podman0 (podman now uses netavark)"; fi
+  fi
   if ping_socket "$PODMAN_SOCKET"; then say "podman answers on $PODMAN_SOCKET"; return; fi
   rm -f "$PODMAN_SOCKET"
   say "starting podman system service (log: $LOG_DIR/podman.log)"
