@@ -1,3 +1,4 @@
+import { localTime } from './table.js';
 import type { Command } from 'commander';
 import { BerthError } from '../common/errors.js';
 import { clientFor, type GlobalOptions } from './client-factory.js';
@@ -79,7 +80,7 @@ export function registerFileCommands(program: Command): void {
       if (o.json) return void out(`${JSON.stringify(list, null, 2)}\n`);
       for (const e of list) {
         const kind = e.type === 'directory' ? 'd' : e.type === 'symlink' ? 'l' : e.type === 'file' ? '-' : '?';
-        out(`${kind}${e.mode.toString(8).padStart(4, '0')} ${String(e.size).padStart(10)} ${e.mtime} ${JSON.stringify(e.path).slice(1, -1)}\n`);
+        out(`${kind}${e.mode.toString(8).padStart(4, '0')} ${String(e.size).padStart(10)} ${localTime(e.mtime)} ${JSON.stringify(e.path).slice(1, -1)}\n`);
       }
     });
 

@@ -124,7 +124,7 @@ describe(`the daemon process (${engineUnderTest()})`, () => {
     expect((await cli('cp', join(d.dir, 'one.txt'), `${id}:/workspace/renamed.txt`)).code).toBe(0);
     const ls = await cli('files', 'ls', id, '.', '-r');
     expect(ls.stdout).toContain('/workspace/proj/deep/x.txt');
-    expect(ls.stdout).toMatch(/^-0644\s+3\s+\S+ \/workspace\/renamed\.txt$/m);
+    expect(ls.stdout).toMatch(/^-0644\s+3\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \/workspace\/renamed\.txt$/m);
     expect((await cli('cp', `${id}:proj`, join(d.dir, 'back'))).code).toBe(0);
     expect(readFileSync(join(d.dir, 'back', 'deep', 'x.txt'), 'utf8')).toBe('x-content');
     expect((await cli('cp', `${id}:renamed.txt`, join(d.dir, 'r.txt'))).code).toBe(0);
