@@ -6,6 +6,8 @@ export const LABELS = {
   instance: 'berth.instance',
   /** The session a container (or a workspace/logs volume) belongs to. */
   session: 'berth.session',
+  /** Comma-separated targets of the mounts berth itself adds (the session agent's), set only by berth. */
+  systemMounts: 'berth.system-mounts',
   /** On a volume: `workspace`, `cache` or `logs`. */
   volumeKind: 'berth.volume.kind',
   /** On a fork snapshot image: the session it was taken from. */

@@ -15,7 +15,7 @@ import { listedName, plainName } from '../engine/names.js';
  * re-check before start. Always set by berth (empty when none), so a spec's own label of
  * that name never survives.
  */
-export const SYSTEM_MOUNTS_LABEL = 'berth.system-mounts';
+export const SYSTEM_MOUNTS_LABEL = LABELS.systemMounts;
 
 export interface CreateContainerOptions {
   /** Labels berth adds on top of the spec's (e.g. `berth.session`). */

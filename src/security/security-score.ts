@@ -89,7 +89,8 @@ export function scoreContainer(info: InspectInfo, proc: ProcessSecurity | undefi
   const nofile = proc?.maxOpenFiles;
   const ulimitsOk = nofile ? nofile.hard !== undefined : !(hc.Ulimits ?? []).some((u) => u.Hard === -1);
   add('ulimits', 'open files are bounded', 2, ulimitsOk, nofile ? `nofile ${nofile.soft ?? 'unlimited'}/${nofile.hard ?? 'unlimited'}` : 'from HostConfig.Ulimits');
-  const binds = (info.Mounts ?? []).filter((m) => m.Type === 'bind');
+  const own = new Set((info.Config.Labels?.[LABELS.systemMounts] ?? '').split(',').filter(Boolean));
+  const binds = (info.Mounts ?? []).filter((m) => m.Type === 'bind' && !own.has(m.Destination));
   const denied = mounts.check(binds.map((m) => ({ type: 'bind' as const, source: m.Source, target: m.Destination })));
   add('dangerous-mounts', 'no dangerous host mounts', 8, denied.length === 0, denied.length ? denied.map((d) => `${d.source} (${d.rule})`).join(', ') : `${binds.length} bind mount(s), none denied`);
   const devices = hc.Devices ?? [];

@@ -256,7 +256,7 @@ describe(`security through the daemon (${engineUnderTest()})`, () => {
     const text = await runCli(dirs.socket, ['inspect', '--security', s.name]);
     expect(text.code).toBe(0);
     const want = engineUnderTest() === 'docker' && !daemon.berth.engineClient.host.usernsRemap ? 96 : 100;
-    expect(text.stdout).toContain(`score ${want}/100 (profile strict)`);
+    expect(text.stdout, text.stdout).toContain(`score ${want}/100 (profile strict)`);
     const json = await runCli(dirs.socket, ['inspect', '--security', '--json', s.id]);
     expect((JSON.parse(json.stdout) as { score: number }).score).toBe(want);
     const audit = await runCli(dirs.socket, ['audit', '--since', '10m']);
