@@ -105,10 +105,14 @@ export class EventsWatcher {
 
   /** `berth run --rm`: the main process exited, so the session ends. */
   private removeOnExit(sessionId: string): void {
-    this.d.sessions
-      .get(sessionId)
-      .then((s) => this.d.sessions.end(s, 'its main process exited (remove on exit)'))
-      .catch((err: unknown) => this.d.log.warn({ err, sessionId }, 'could not end a remove-on-exit session'));
+    const end = async () => {
+      // A one-shot command can exit before its creation has finished; ending it then would
+      // pull the container from under the create (up to 30 s of waiting, in 50 ms steps).
+      for (let i = 0; i < 600 && this.d.sessions.isBeingCreated(sessionId); i++) await sleep(50);
+      const s = await this.d.sessions.get(sessionId);
+      await this.d.sessions.end(s, 'its main process exited (remove on exit)');
+    };
+    end().catch((err: unknown) => this.d.log.warn({ err, sessionId }, 'could not end a remove-on-exit session'));
   }
 
   private confirmOomLater(sessionId: string, containerId: string): void {
