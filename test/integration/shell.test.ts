@@ -88,7 +88,10 @@ describe(`interactive shells through the daemon (${engineUnderTest()})`, () => {
   it('detaches with ctrl-p ctrl-q from a TTY session; the process runs on and a new attach sees it', async () => {
     const s = await session({ spec: { tty: true, openStdin: true, cmd: ['/bin/sh'] } });
     const t1 = term(berthTerminal(dirs.socket, ['attach', s.id]));
-    await new Promise((r) => setTimeout(r, 300));
+    // Evaluated by the session's shell, so the CLI is attached (and its terminal raw) before
+    // the detach keys go out: typed into a cooked terminal, ctrl-q is flow control and lost.
+    t1.type('echo ready-$((1+1))\r');
+    await t1.waitFor(/ready-2/);
     t1.type('MARK=kept-$((3*3))\r');
     t1.type(CTRL_P + CTRL_Q);
     expect(await t1.exit).toBe(0);
