@@ -288,6 +288,11 @@ export class SessionManager implements SessionsApi {
     assertLive(src, 'fork');
     if (src.backend === 'engine') engineFor(src, this.d.engine);
     if (src.state === 'creating') throw new BerthError('Conflict', `session ${src.name} is still being created`);
+    if (src.backend === 'engine' && src.engine === 'podman' && src.spec.labels?.[PROFILE_LABEL] === 'strict') {
+      // Podman 4.3 commits a userns=auto container with its host-side ids, and a container of that
+      // snapshot then needs an id range larger than userns=auto may give: refused, not half-done.
+      throw new BerthError('Conflict', `session ${src.name} is strict on Podman (a user namespace of its own), which cannot be forked yet; copy its files into a new session (berth cp), or fork on Docker`);
+    }
     const revealed = this.io.env(src);
     const execDefaults = revealed.defaults ? { ...src.execDefaults, env: revealed.defaults } : src.execDefaults;
     const spec = revealed.spec ? { ...src.spec, env: revealed.spec } : src.spec;
