@@ -297,6 +297,7 @@ export class SessionManager implements SessionsApi {
     const execDefaults = revealed.defaults ? { ...src.execDefaults, env: revealed.defaults } : src.execDefaults;
     const spec = revealed.spec ? { ...src.spec, env: revealed.spec } : src.spec;
     const secretNames = src.secretEnv;
+    const trust = options.trust ?? 'operator';
     const meta = {
       ...(options.name ? { name: options.name } : {}),
       labels: src.labels,
@@ -310,7 +311,7 @@ export class SessionManager implements SessionsApi {
       forkedFrom: src.id,
     };
     if (src.backend === 'local') {
-      const s = await this.createFrom(spec, meta, { backend: 'local', secretNames, trust: options.trust ?? 'operator', copyOf: src.containerId ?? src.baseDir });
+      const s = await this.createFrom(spec, meta, { backend: 'local', secretNames, trust, copyOf: src.containerId ?? src.baseDir });
       // Exec defaults that pointed into the source's directory point into the fork's.
       const wd = src.execDefaults.workdir;
       if (wd && (wd === src.baseDir || wd.startsWith(`${src.baseDir}/`))) return this.setDefaults(s.id, { workdir: s.baseDir + wd.slice(src.baseDir.length) });
@@ -324,7 +325,7 @@ export class SessionManager implements SessionsApi {
       throw new BerthError('Conflict', `session ${src.name} is paused and ${carry.join(', ')} is a tmpfs, readable only while it runs: unpause it (berth start ${src.name}) and fork again`);
     }
     const engine = side.engine;
-    side.containers.assertAllowed(src.spec, options.trust ?? 'operator');
+    side.containers.assertAllowed(src.spec, trust);
     const tag = `${src.id}-${randomId(3)}`;
     await engine.commitContainer(srcContainer, {
       repo: SNAPSHOT_REPO,
@@ -334,7 +335,7 @@ export class SessionManager implements SessionsApi {
     const image = `${SNAPSHOT_REPO}:${tag}`;
     let child: Session;
     try {
-      child = await this.createFrom({ ...spec, image }, { ...meta, snapshotImage: image }, { backend: 'engine', secretNames, trust: options.trust ?? 'operator' });
+      child = await this.createFrom({ ...spec, image }, { ...meta, snapshotImage: image }, { backend: 'engine', secretNames, trust });
     } catch (err) {
       await engine.removeImage(image).catch(() => undefined);
       throw err;
